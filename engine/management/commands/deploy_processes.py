@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import BaseCommand, CommandError
+
+from engine.errors import DeploymentError
+from engine.services import deploy_directory
+
+
+class Command(BaseCommand):
+    help = "Deploy every BPMN file under processes/ (unchanged files deploy nothing)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("directory", nargs="?", default=None)
+
+    def handle(self, *, directory: str | None, **options):
+        path = Path(directory) if directory else Path(settings.ENGINE["PROCESSES_DIR"])
+        if not path.is_dir():
+            raise CommandError(f"No existe la carpeta {path}")
+        try:
+            results = deploy_directory(directory=path)
+        except DeploymentError as exc:
+            raise CommandError(
+                "No se desplegó nada:\n" + "\n".join(f"  - {p}" for p in exc.problems)
+            ) from exc
+        for r in results:
+            verb = "deployed" if r.created else "unchanged"
+            self.stdout.write(f"{r.key} v{r.version}: {verb}")
+        if not results:
+            self.stdout.write("No BPMN files found.")

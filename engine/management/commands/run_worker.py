@@ -1,0 +1,59 @@
+"""The background worker: runs queued tasks (timer wake-ups, e-mail, PDFs) and a periodic
+sweep that fires any timer whose wake-up was missed. Ctrl-C or SIGTERM stops it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from django.conf import settings
+from django.core.management import BaseCommand, call_command
+from django.db import close_old_connections, connection
+
+log = logging.getLogger("engine.worker")
+
+
+class Command(BaseCommand):
+    help = "Run the background worker (Django tasks) with the engine's timer sweep."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=float, default=1.0,
+                            help="Seconds between polls of the task queue.")
+        parser.add_argument("--sweep-seconds", type=int,
+                            default=settings.ENGINE.get("SWEEP_SECONDS", 60))
+        parser.add_argument("--batch", action="store_true",
+                            help="Sweep once, run every queued task, then exit.")
+
+    def handle(self, *, interval: float, sweep_seconds: int, batch: bool, **options):
+        stop = threading.Event()
+
+        def sweep_forever() -> None:
+            from engine.services import fire_due_timers
+
+            while not stop.is_set():
+                try:
+                    close_old_connections()
+                    fired = fire_due_timers()
+                    if fired:
+                        log.info("Timer sweep fired %d instance(s)", len(fired))
+                except Exception:  # noqa: BLE001 - keep sweeping; the error is logged
+                    log.exception("Timer sweep failed")
+                finally:
+                    connection.close()
+                stop.wait(sweep_seconds)
+
+        if batch:
+            from engine.services import fire_due_timers
+
+            fire_due_timers()
+            call_command("db_worker", batch=True, interval=interval, startup_delay=False,
+                         verbosity=options.get("verbosity", 1))
+            return
+        sweeper = threading.Thread(target=sweep_forever, name="timer-sweep", daemon=True)
+        sweeper.start()
+        self.stdout.write(f"Worker started (timer sweep every {sweep_seconds}s). Ctrl-C to stop.")
+        try:
+            call_command("db_worker", interval=interval, startup_delay=False,
+                         verbosity=options.get("verbosity", 1))
+        finally:
+            stop.set()

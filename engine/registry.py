@@ -1,0 +1,135 @@
+"""Extension points through which the product plugs into the engine.
+
+The engine imports nothing from the portal. The portal fills these registries in its
+`AppConfig.ready()`: service-task handlers by operator name, the lane resolver that
+turns a user task's lane/properties into a (role, unit) candidate, the form catalogue
+used to validate deployments, and extra functions that scripts may call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class ServiceContext:
+    """What a service-task handler may know about the step it runs in.
+
+    Handlers run inside the step's transaction with the instance row locked; whatever
+    they write to the database is rolled back with the step if anything fails later.
+    """
+
+    instance_id: int
+    definition_key: str
+    business_key: str
+    org_unit: str
+    element_id: str
+    data: Mapping[str, Any]
+    actor_id: int | None
+
+
+ServiceHandler = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    role: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class LaneContext:
+    """Input to the lane resolver for one READY user task."""
+
+    lane: str | None
+    properties: Mapping[str, str]
+    element_id: str
+    instance_org_unit: str
+    data: Mapping[str, Any]
+
+
+class LaneResolver(Protocol):
+    def resolve(self, ctx: LaneContext) -> Candidate: ...
+
+    def known_roles(self) -> set[str] | None:
+        """Role codes a diagram may use; None accepts any role."""
+        ...
+
+
+class DefaultLaneResolver:
+    """Role from the task's `role` property or else its lane name; unit from the
+    property `unitFrom` (a key in the instance data holding a unit code) or else the
+    instance's own unit."""
+
+    def __init__(self, roles: Iterable[str] | None = None):
+        self._roles = set(roles) if roles is not None else None
+
+    def resolve(self, ctx: LaneContext) -> Candidate:
+        role = ctx.properties.get("role") or ctx.lane or ""
+        unit = ctx.instance_org_unit
+        unit_key = ctx.properties.get("unitFrom")
+        if unit_key:
+            value = ctx.data.get(unit_key)
+            if not isinstance(value, str) or not value:
+                raise LookupError(
+                    f"La tarea {ctx.element_id} toma su unidad del dato '{unit_key}', "
+                    "que no existe o está vacío."
+                )
+            unit = value
+        return Candidate(role=role, unit=unit)
+
+    def known_roles(self) -> set[str] | None:
+        return self._roles
+
+
+class FormCatalogue(Protocol):
+    def exists(self, form_key: str) -> bool: ...
+
+
+class DirectoryFormCatalogue:
+    """Forms are JSON Schema files `<form_key>.schema.json` in a directory."""
+
+    def __init__(self, directory: Any):
+        from pathlib import Path
+
+        self.directory = Path(directory)
+
+    def exists(self, form_key: str) -> bool:
+        if not form_key or "/" in form_key or "\\" in form_key or form_key.startswith("."):
+            return False
+        return (self.directory / f"{form_key}.schema.json").is_file()
+
+
+@dataclass
+class Registry:
+    services: dict[str, ServiceHandler] = field(default_factory=dict)
+    script_functions: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    lane_resolver: LaneResolver = field(default_factory=DefaultLaneResolver)
+    forms: FormCatalogue | None = None
+
+    def service(self, name: str) -> Callable[[ServiceHandler], ServiceHandler]:
+        """Decorator: register a service-task handler under an operator name.
+
+        The handler is called as `handler(ctx: ServiceContext, **params)` with the
+        evaluated parameters and must return a JSON-serialisable value.
+        """
+
+        def decorate(func: ServiceHandler) -> ServiceHandler:
+            self.services[name] = func
+            return func
+
+        return decorate
+
+    def register_service(self, name: str, func: ServiceHandler) -> None:
+        self.services[name] = func
+
+    def unregister_service(self, name: str) -> None:
+        self.services.pop(name, None)
+
+    def script_function(self, name: str, func: Callable[..., Any]) -> None:
+        self.script_functions[name] = func
+
+
+registry = Registry()

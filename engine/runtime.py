@@ -1,0 +1,517 @@
+"""The step machinery shared by every engine service.
+
+A step is: lock the instance row → load the workflow → act → run the engine until it
+waits → prune → save → refresh human-task rows → append audit events, all in one
+transaction. If anything in the engine part fails, the transaction rolls back and a
+second, small transaction records an incident, so the instance is exactly as before
+plus one incident.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from . import calendar as business_calendar
+from .errors import ConflictError, EngineError, NotFoundError, ServiceTaskError, StepFailed
+from .models import (
+    ACTIVE_STATUSES,
+    AuditAction,
+    AuditEvent,
+    HumanTask,
+    HumanTaskState,
+    Incident,
+    InstanceStatus,
+    MessageWait,
+    ProcessDefinition,
+    ProcessInstance,
+)
+from .registry import LaneContext, ServiceContext, registry
+from .scripting import EngineScriptEngine
+from .serialization import (
+    SERIALIZER_VERSION,
+    all_tasks,
+    dump_workflow,
+    prune_history,
+    restore_workflow,
+    unreachable_tasks,
+)
+from .specs import LoadedSpec, load_spec
+
+log = logging.getLogger(__name__)
+
+PRUNE_KEEP = 12
+
+
+def _engine_settings() -> dict[str, Any]:
+    return getattr(settings, "ENGINE", {})
+
+
+# --- Script functions every diagram may use -------------------------------------------------
+
+
+def _working_days(days: int) -> str:
+    """ISO date-time `days` Peruvian working days from now (for timeDate timers)."""
+    return business_calendar.add_working_days(timezone.now(), int(days)).isoformat()
+
+
+def _now_iso() -> str:
+    return timezone.now().isoformat()
+
+
+BUILTIN_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "working_days": _working_days,
+    "now_iso": _now_iso,
+}
+
+
+def _script_functions() -> dict[str, Callable[..., Any]]:
+    return {**BUILTIN_FUNCTIONS, **registry.script_functions}
+
+
+# --- Step context ----------------------------------------------------------------------------
+
+
+@dataclass
+class StepContext:
+    instance: ProcessInstance
+    actor: Any
+    loaded: LoadedSpec
+    workflow: BpmnWorkflow | None = None
+    audit: list[AuditEvent] = field(default_factory=list)
+    current_task: Any = None
+    completed_by_actor: set = field(default_factory=set)
+    thrown: list[Any] = field(default_factory=list)
+    schedule_timer: bool = False
+
+    def record(self, action: str, *, task: Any = None, element_id: str = "", role: str = "",
+               unit: str = "", data: dict | None = None, task_id: Any = None) -> None:
+        if task is not None:
+            task_id = task.id
+            element_id = element_id or (task.task_spec.bpmn_id or task.task_spec.name)
+        self.audit.append(
+            AuditEvent(
+                instance=self.instance,
+                definition_id=self.instance.definition_id,
+                task_id=task_id,
+                element_id=element_id or "",
+                actor=self.actor if getattr(self.actor, "pk", None) else None,
+                role=role,
+                unit=unit,
+                action=action,
+                data=data or {},
+                created_at=timezone.now(),
+            )
+        )
+
+
+_current: ContextVar[StepContext | None] = ContextVar("engine_step", default=None)
+
+
+def _call_service(task: Any, operation: str, params: dict[str, Any]) -> Any:
+    ctx = _current.get()
+    if ctx is None:
+        raise ServiceTaskError("Una tarea de servicio se ejecutó fuera de un paso del motor.")
+    handler = registry.services.get(operation)
+    element_id = task.task_spec.bpmn_id or task.task_spec.name
+    if handler is None:
+        raise ServiceTaskError(f"El operador de servicio '{operation}' no está registrado.")
+    service_ctx = ServiceContext(
+        instance_id=ctx.instance.pk,
+        definition_key=ctx.instance.definition.key,
+        business_key=ctx.instance.business_key,
+        org_unit=ctx.instance.org_unit,
+        element_id=element_id,
+        data=dict(task.data),
+        actor_id=getattr(ctx.actor, "pk", None),
+    )
+    result = handler(service_ctx, **params)
+    ctx.record(
+        AuditAction.SERVICE_CALL, task=task,
+        data={"operator": operation, "params": params, "result": result},
+    )
+    return result
+
+
+SCRIPT_ENGINE = EngineScriptEngine(functions=_script_functions, service_caller=_call_service)
+
+
+# --- Loading and saving --------------------------------------------------------------------------
+
+
+def _fetch_xml(key: str, version: int) -> str:
+    return ProcessDefinition.objects.values_list("xml", flat=True).get(key=key, version=version)
+
+
+def loaded_spec(instance: ProcessInstance) -> LoadedSpec:
+    return load_spec(instance.definition, instance.callee_versions, _fetch_xml)
+
+
+def new_workflow(loaded: LoadedSpec) -> BpmnWorkflow:
+    return BpmnWorkflow(loaded.spec, loaded.subprocess_specs, script_engine=SCRIPT_ENGINE)
+
+
+def load_workflow(instance: ProcessInstance, loaded: LoadedSpec) -> BpmnWorkflow:
+    wf = restore_workflow(
+        instance.state, instance.serializer_version, loaded.spec, loaded.subprocess_specs
+    )
+    wf.script_engine = SCRIPT_ENGINE
+    return wf
+
+
+def lock_instance(instance_id: int) -> ProcessInstance:
+    try:
+        return (
+            ProcessInstance.objects.select_for_update(of=("self",))
+            .select_related("definition")
+            .get(pk=instance_id)
+        )
+    except ProcessInstance.DoesNotExist:
+        raise NotFoundError("La instancia de proceso no existe.") from None
+
+
+class EngineFailure(Exception):
+    """Internal: the engine part of a step failed; carries what the incident needs."""
+
+    def __init__(self, exc: BaseException, element_id: str):
+        self.exc = exc
+        self.element_id = element_id
+        self.trace = "".join(traceback.format_exception(exc))
+        super().__init__(str(exc))
+
+
+def _element_of(exc: BaseException, ctx: StepContext) -> str:
+    task = getattr(exc, "task", None)
+    if task is None and ctx.current_task is not None:
+        task = ctx.current_task
+    if task is None:
+        return ""
+    return task.task_spec.bpmn_id or task.task_spec.name
+
+
+def _message_of(exc: BaseException) -> str:
+    if isinstance(exc, WorkflowTaskException):
+        inner = getattr(exc, "exception", None)
+        base = exc.args[0] if exc.args else str(exc)
+        if inner is not None and str(inner) and str(inner) not in base:
+            return f"{base} ({inner})"
+        return base
+    return str(exc) or exc.__class__.__name__
+
+
+def run_engine(ctx: StepContext, act: Callable[[], None] | None = None) -> None:
+    """Run `act` and then the engine until it waits. Any failure becomes EngineFailure."""
+    wf = ctx.workflow
+    assert wf is not None
+    token = _current.set(ctx)
+    try:
+        if act is not None:
+            act()
+        wf.do_engine_steps(will_complete_task=lambda t: setattr(ctx, "current_task", t))
+        ctx.current_task = None
+        prune_history(wf, keep=PRUNE_KEEP)
+        stuck = unreachable_tasks(wf)
+        if stuck:
+            names = ", ".join(sorted({t.task_spec.bpmn_id or t.task_spec.name for t in stuck}))
+            raise EngineError(
+                "El flujo tiene tareas pendientes que el motor ya no alcanza (árbol de tareas "
+                f"con más de 1000 niveles): {names}. No se marca como completado."
+            )
+        if wf.is_completed():
+            pending = [t for t in all_tasks(wf) if t.has_state(TaskState.READY | TaskState.WAITING)]
+            if pending:
+                names = ", ".join(sorted({t.task_spec.bpmn_id or t.task_spec.name for t in pending}))
+                raise EngineError(
+                    f"El flujo parece terminado pero quedan tareas pendientes: {names}."
+                )
+        ctx.thrown.extend(wf.get_events())
+    except (DatabaseError, ConflictError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - every engine failure becomes an incident
+        raise EngineFailure(exc, _element_of(exc, ctx)) from exc
+    finally:
+        _current.reset(token)
+
+
+def _timer_due(wf: BpmnWorkflow) -> datetime | None:
+    due: datetime | None = None
+    for event in wf.waiting_events():
+        if not event.event_type.endswith("TimerEventDefinition") or event.value is None:
+            continue
+        value = event.value
+        if isinstance(value, dict):
+            value = value.get("next")
+        if not isinstance(value, str):
+            continue
+        try:
+            when = TimerEventDefinition.get_datetime(value)
+        except ValueError:
+            continue
+        if due is None or when < due:
+            due = when
+    return due
+
+
+def _waiting_messages(wf: BpmnWorkflow) -> list[str]:
+    return sorted({
+        e.name for e in wf.waiting_events()
+        if e.event_type == "MessageEventDefinition" and e.name
+    })
+
+
+def _due_at(properties: dict[str, str], now: datetime) -> datetime | None:
+    working = properties.get("dueInWorkingDays")
+    if working:
+        return business_calendar.add_working_days(now, int(working))
+    duration = properties.get("dueIn")
+    if duration:
+        parsed = TimerEventDefinition.parse_iso_duration(duration)
+        return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
+    return None
+
+
+def persist(ctx: StepContext) -> None:
+    """Save the workflow and everything derived from it. Call inside the step transaction."""
+    inst, wf = ctx.instance, ctx.workflow
+    assert wf is not None
+    now = timezone.now()
+    fields = ["state", "serializer_version", "status", "updated_at", "lock_version",
+              "next_timer_at", "waiting_messages", "ended_at"]
+    inst.state = dump_workflow(wf)
+    inst.serializer_version = SERIALIZER_VERSION
+    inst.updated_at = now
+    inst.lock_version += 1
+
+    ready = {
+        t.id: t for t in all_tasks(wf)
+        if t.state == TaskState.READY and t.task_spec.manual
+    }
+    open_rows = list(HumanTask.objects.filter(instance=inst, state=HumanTaskState.OPEN))
+    open_ids = {row.task_id for row in open_rows}
+    task_map = None
+    for row in open_rows:
+        if row.task_id in ready:
+            continue
+        if task_map is None:
+            task_map = {t.id: t for t in all_tasks(wf)}
+        task = task_map.get(row.task_id)
+        if task is not None and task.state == TaskState.COMPLETED:
+            row.state = HumanTaskState.COMPLETED
+            if row.task_id in ctx.completed_by_actor:
+                row.completed_by = ctx.actor if getattr(ctx.actor, "pk", None) else None
+        else:
+            row.state = HumanTaskState.CANCELLED
+            ctx.record(AuditAction.TASK_CANCELLED, task_id=row.task_id, element_id=row.element_id,
+                       role=row.role, unit=row.unit)
+        row.completed_at = now
+        row.save(update_fields=["state", "completed_at", "completed_by"])
+    new_rows = []
+    for task_id, task in ready.items():
+        if task_id in open_ids:
+            continue
+        info = ctx.loaded.user_tasks.get(task.task_spec.name)
+        properties = dict(info.properties) if info else {}
+        candidate = registry.lane_resolver.resolve(LaneContext(
+            lane=task.task_spec.lane,
+            properties=properties,
+            element_id=info.element_id if info else task.task_spec.name,
+            instance_org_unit=inst.org_unit,
+            data=task.data,
+        ))
+        row = HumanTask(
+            instance=inst, task_id=task_id,
+            element_id=info.element_id if info else task.task_spec.name,
+            title=(info.title if info else task.task_spec.name)[:300],
+            form_key=info.form_key if info else "",
+            lane=task.task_spec.lane or "",
+            role=candidate.role, unit=candidate.unit,
+            due_at=_due_at(properties, now), created_at=now,
+        )
+        new_rows.append(row)
+        ctx.record(AuditAction.TASK_CREATED, task=task, role=row.role, unit=row.unit,
+                   data={"title": row.title})
+    if new_rows:
+        HumanTask.objects.bulk_create(new_rows)
+
+    if wf.is_completed():
+        inst.status = InstanceStatus.COMPLETED
+        inst.ended_at = now
+        inst.next_timer_at = None
+        ctx.record(AuditAction.END)
+    elif inst.status not in (InstanceStatus.SUSPENDED, InstanceStatus.CANCELLED):
+        inst.status = InstanceStatus.RUNNING if ready else InstanceStatus.WAITING
+    if not wf.is_completed():
+        due = _timer_due(wf)
+        if due != inst.next_timer_at:
+            ctx.schedule_timer = due is not None
+        inst.next_timer_at = due
+
+    messages = [] if wf.is_completed() else _waiting_messages(wf)
+    if messages != list(inst.waiting_messages or []):
+        MessageWait.objects.filter(instance=inst).exclude(name__in=messages).delete()
+        existing = set(MessageWait.objects.filter(instance=inst).values_list("name", flat=True))
+        MessageWait.objects.bulk_create(
+            [MessageWait(instance=inst, name=n) for n in messages if n not in existing]
+        )
+        inst.waiting_messages = messages
+
+    if inst.pk is None:
+        inst.save()
+    else:
+        inst.save(update_fields=fields)
+    if ctx.audit:
+        AuditEvent.objects.bulk_create(ctx.audit)
+        ctx.audit = []
+
+
+def after_commit(ctx: StepContext) -> None:
+    """Work that must only happen once the step is durable."""
+    inst = ctx.instance
+    if ctx.schedule_timer and inst.next_timer_at is not None:
+        from .tasks import schedule_wakeup
+
+        when, pk = inst.next_timer_at, inst.pk
+        transaction.on_commit(lambda: schedule_wakeup(pk, when))
+
+
+# --- Incidents ---------------------------------------------------------------------------------
+
+
+def record_incident(instance_id: int, *, kind: str, payload: dict, actor: Any,
+                    failure: EngineFailure) -> Incident:
+    with transaction.atomic():
+        inst = lock_instance(instance_id)
+        now = timezone.now()
+        Incident.objects.filter(instance=inst, resolved_at__isnull=True).update(
+            resolved_at=now, resolution="superseded"
+        )
+        status_before = inst.status if inst.status != InstanceStatus.INCIDENT else ""
+        previous = Incident.objects.filter(instance=inst).order_by("-pk").first()
+        if not status_before and previous is not None:
+            status_before = previous.status_before
+        incident = Incident.objects.create(
+            instance=inst, element_id=failure.element_id, message=_message_of(failure.exc)[:4000],
+            traceback=failure.trace[-20000:], step_kind=kind, step_payload=payload,
+            actor=actor if getattr(actor, "pk", None) else None,
+            status_before=status_before or InstanceStatus.RUNNING, created_at=now,
+        )
+        inst.status = InstanceStatus.INCIDENT
+        inst.updated_at = now
+        inst.save(update_fields=["status", "updated_at"])
+        AuditEvent.objects.create(
+            instance=inst, definition_id=inst.definition_id, element_id=failure.element_id,
+            actor=actor if getattr(actor, "pk", None) else None, action=AuditAction.INCIDENT,
+            data={"incident": incident.pk, "step": kind, "message": incident.message}, created_at=now,
+        )
+    log.warning("Incident %s on instance %s at %s: %s", incident.pk, instance_id,
+                failure.element_id, incident.message)
+    return incident
+
+
+def resolve_incidents(ctx: StepContext, resolution: str) -> None:
+    Incident.objects.filter(instance=ctx.instance, resolved_at__isnull=True).update(
+        resolved_at=timezone.now(), resolution=resolution
+    )
+
+
+def step_failed(incident: Incident) -> StepFailed:
+    where = f" en «{incident.element_id}»" if incident.element_id else ""
+    return StepFailed(
+        f"El paso no se pudo completar{where}: {incident.message}. Se registró la incidencia "
+        f"N.° {incident.pk}; nada cambió en el expediente.",
+        incident_id=incident.pk,
+    )
+
+
+# --- The generic step ----------------------------------------------------------------------
+
+
+ACT = Callable[[StepContext], None]
+
+
+def run_step(instance_id: int, *, kind: str, payload: dict, actor: Any, act: ACT,
+             allowed: tuple[str, ...] = ACTIVE_STATUSES) -> StepContext:
+    """Run one step on an existing instance. `act` receives the context with the workflow
+    loaded; it raises ConflictError for precondition failures (nothing is recorded) and
+    calls run_engine() for the engine part (failures become incidents)."""
+    try:
+        with transaction.atomic():
+            inst = lock_instance(instance_id)
+            if inst.status not in allowed:
+                raise ConflictError(_status_conflict(inst))
+            loaded = loaded_spec(inst)
+            ctx = StepContext(instance=inst, actor=actor, loaded=loaded)
+            try:
+                ctx.workflow = load_workflow(inst, loaded)
+            except Exception as exc:  # noqa: BLE001
+                raise EngineFailure(exc, "") from exc
+            act(ctx)
+            if inst.status == InstanceStatus.INCIDENT:
+                resolve_incidents(ctx, "superseded")
+            persist(ctx)
+            after_commit(ctx)
+    except EngineFailure as failure:
+        incident = record_incident(instance_id, kind=kind, payload=payload, actor=actor,
+                                   failure=failure)
+        raise step_failed(incident) from failure.exc
+    deliver_thrown(ctx)
+    return ctx
+
+
+def deliver_thrown(ctx: StepContext) -> None:
+    if not ctx.thrown:
+        return
+    from .services import deliver_message
+
+    for event in ctx.thrown:
+        name = getattr(event.event_definition, "name", None)
+        if not name or event.event_definition.__class__.__name__ != "MessageEventDefinition":
+            continue
+        try:
+            deliver_message(name=name, payload=event.payload, correlations=event.correlations,
+                            sender_instance_id=ctx.instance.pk)
+        except EngineError as exc:
+            log.info("Message %s from instance %s not delivered: %s", name, ctx.instance.pk, exc)
+
+
+def _status_conflict(inst: ProcessInstance) -> str:
+    labels = {
+        InstanceStatus.COMPLETED: "ya terminó",
+        InstanceStatus.CANCELLED: "fue cancelada",
+        InstanceStatus.SUSPENDED: "está suspendida",
+        InstanceStatus.INCIDENT: "tiene una incidencia abierta",
+        InstanceStatus.RUNNING: "está en curso",
+        InstanceStatus.WAITING: "está en espera",
+    }
+    return f"La instancia N.° {inst.pk} {labels.get(inst.status, inst.status)}."
+
+
+def json_safe(data: dict[str, Any], what: str) -> dict[str, Any]:
+    """Validate that caller-supplied data is a JSON object with string keys."""
+    if not isinstance(data, dict):
+        raise EngineError(f"{what}: se esperaba un objeto JSON.")
+    try:
+        return json.loads(json.dumps(data, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise EngineError(f"{what}: los datos no son JSON válido ({exc}).") from exc
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+__all__ = ["run_step", "persist", "StepContext", "timedelta"]

@@ -1,0 +1,584 @@
+"""The engine's service API: one atomic function per operation.
+
+Every function is keyword-only. Writes happen in one transaction with the instance row
+locked (see runtime.run_step); side effects that must not run twice (timer wake-ups,
+message delivery to other instances) happen after commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from . import runtime
+from .errors import (
+    ConflictError,
+    DeploymentError,
+    EngineError,
+    MessageNotDelivered,
+    NotFoundError,
+    StepFailed,
+)
+from .models import (
+    ACTIVE_STATUSES,
+    AuditAction,
+    AuditEvent,
+    HumanTask,
+    HumanTaskState,
+    Incident,
+    InstanceStatus,
+    ProcessDefinition,
+    ProcessInstance,
+    StepKind,
+)
+from .registry import registry
+from .specs import message_start_names, parse_file, validate_file
+
+# --- Deployment ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    key: str
+    version: int
+    created: bool
+    definition: ProcessDefinition
+
+
+def _max_bytes() -> int:
+    return int(runtime._engine_settings().get("MAX_BPMN_BYTES", 2 * 1024 * 1024))
+
+
+def _form_exists():
+    if registry.forms is not None:
+        return registry.forms.exists
+    forms_dir = runtime._engine_settings().get("FORMS_DIR")
+    if forms_dir is None:
+        return None
+    from .registry import DirectoryFormCatalogue
+
+    return DirectoryFormCatalogue(forms_dir).exists
+
+
+def deploy(*, content: bytes | str, source: str = "", deployed_by: Any = None,
+           also_available: Iterable[str] = ()) -> list[DeployResult]:
+    """Validate and deploy one BPMN file. Raises DeploymentError listing every problem.
+
+    `also_available` names process keys being deployed in the same batch, so a call
+    activity may refer to a file deployed right after this one.
+    """
+    parsed = parse_file(content, source=source, max_bytes=_max_bytes())
+    deployed_keys = set(ProcessDefinition.objects.values_list("key", flat=True).distinct())
+    problems = validate_file(
+        parsed,
+        available_callees=deployed_keys | set(also_available),
+        services=registry.services.keys(),
+        known_roles=registry.lane_resolver.known_roles(),
+        form_exists=_form_exists(),
+    )
+    if problems:
+        raise DeploymentError(problems)
+    text = content.decode("utf-8") if isinstance(content, bytes) else content
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    results = []
+    with transaction.atomic():
+        for pid in parsed.process_ids:
+            latest = (
+                ProcessDefinition.objects.select_for_update()
+                .filter(key=pid).order_by("-version").first()
+            )
+            if latest is not None and latest.sha256 == digest:
+                results.append(DeployResult(pid, latest.version, False, latest))
+                continue
+            definition = ProcessDefinition.objects.create(
+                key=pid,
+                version=(latest.version + 1) if latest else 1,
+                name=parsed.names.get(pid) or pid,
+                xml=text,
+                sha256=digest,
+                source=source[:300],
+                callees=sorted(parsed.external_callees),
+                message_starts=message_start_names(parsed, pid),
+                deployed_by=deployed_by if getattr(deployed_by, "pk", None) else None,
+            )
+            AuditEvent.objects.create(
+                definition=definition, actor=definition.deployed_by, action=AuditAction.DEPLOY,
+                data={"key": pid, "version": definition.version, "sha256": digest,
+                      "source": source},
+            )
+            results.append(DeployResult(pid, definition.version, True, definition))
+    return results
+
+
+def deploy_directory(*, directory: Path | str, deployed_by: Any = None) -> list[DeployResult]:
+    """Deploy every *.bpmn below a directory, all or nothing."""
+    files = sorted(Path(directory).rglob("*.bpmn"))
+    parsed = []
+    problems: list[str] = []
+    batch_keys: set[str] = set()
+    for path in files:
+        try:
+            pf = parse_file(path.read_bytes(), source=str(path.name), max_bytes=_max_bytes())
+            batch_keys.update(pf.process_ids)
+            parsed.append(path)
+        except DeploymentError as exc:
+            problems.extend(f"{path.name}: {p}" for p in exc.problems)
+    if problems:
+        raise DeploymentError(problems)
+    results: list[DeployResult] = []
+    with transaction.atomic():
+        for path in parsed:
+            try:
+                results.extend(deploy(content=path.read_bytes(), source=str(path.name),
+                                      deployed_by=deployed_by, also_available=batch_keys))
+            except DeploymentError as exc:
+                problems.extend(f"{path.name}: {p}" for p in exc.problems)
+        if problems:
+            transaction.set_rollback(True)
+    if problems:
+        raise DeploymentError(problems)
+    return results
+
+
+def latest_definition(key: str) -> ProcessDefinition:
+    definition = ProcessDefinition.objects.filter(key=key).order_by("-version").first()
+    if definition is None:
+        raise NotFoundError(f"El proceso '{key}' no está desplegado.")
+    return definition
+
+
+def _callee_versions(definition: ProcessDefinition) -> dict[str, int]:
+    """Pin every process this definition calls (transitively) to its latest version."""
+    pinned: dict[str, int] = {}
+    pending = list(definition.callees)
+    while pending:
+        key = pending.pop()
+        if key in pinned or key == definition.key:
+            continue
+        callee = latest_definition(key)
+        pinned[key] = callee.version
+        pending.extend(callee.callees)
+    return pinned
+
+
+# --- Instances ------------------------------------------------------------------------------
+
+
+def start(*, key: str | None = None, definition: ProcessDefinition | None = None,
+          data: dict[str, Any] | None = None, org_unit: str = "", business_key: str = "",
+          started_by: Any = None, _message: tuple[str, Any, dict] | None = None) -> ProcessInstance:
+    """Start an instance of the latest version of `key` (or of `definition`)."""
+    if definition is None:
+        if not key:
+            raise EngineError("Indique el proceso a iniciar.")
+        definition = latest_definition(key)
+    data = runtime.json_safe(data or {}, "Datos de inicio")
+    callees = _callee_versions(definition)
+    actor = started_by if getattr(started_by, "pk", None) else None
+
+    def build(status: str) -> tuple[ProcessInstance, runtime.StepContext]:
+        inst = ProcessInstance(
+            definition=definition, status=status, business_key=business_key[:200],
+            org_unit=org_unit[:64], started_by=actor, callee_versions=callees,
+        )
+        loaded = runtime.load_spec(definition, callees, runtime._fetch_xml)
+        wf = runtime.new_workflow(loaded)
+        wf.task_tree.data.update(data)
+        for task in wf.get_tasks(state=TaskState.READY):
+            task.data.update(data)
+        inst.state = runtime.dump_workflow(wf)
+        inst.serializer_version = runtime.SERIALIZER_VERSION
+        inst.save()
+        ctx = runtime.StepContext(instance=inst, actor=actor, loaded=loaded, workflow=wf)
+        ctx.record(AuditAction.START, data={"version": definition.version,
+                                            "business_key": business_key, "data": data})
+        return inst, ctx
+
+    try:
+        with transaction.atomic():
+            inst, ctx = build(InstanceStatus.RUNNING)
+
+            def act() -> None:
+                if _message is not None:
+                    name, payload, correlations = _message
+                    ctx.workflow.do_engine_steps()
+                    ctx.workflow.send_event(BpmnEvent(
+                        MessageEventDefinition(name), payload=payload, correlations=correlations))
+                    ctx.record(AuditAction.MESSAGE, data={"message": name, "payload": payload})
+
+            runtime.run_engine(ctx, act)
+            runtime.persist(ctx)
+            runtime.after_commit(ctx)
+    except runtime.EngineFailure as failure:
+        with transaction.atomic():
+            inst, ctx = build(InstanceStatus.RUNNING)
+            AuditEvent.objects.bulk_create(ctx.audit)
+        incident = runtime.record_incident(
+            inst.pk, kind=StepKind.START, payload={"message": list(_message) if _message else None},
+            actor=actor, failure=failure)
+        raise runtime.step_failed(incident) from failure.exc
+    runtime.deliver_thrown(ctx)
+    inst.refresh_from_db()
+    return inst
+
+
+def _task_row(task_pk: int, *, lock: bool = False) -> HumanTask:
+    qs = HumanTask.objects.select_related("instance")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    try:
+        return qs.get(pk=task_pk)
+    except HumanTask.DoesNotExist:
+        raise NotFoundError("La tarea no existe.") from None
+
+
+def _ensure_open(row: HumanTask) -> None:
+    if row.state == HumanTaskState.COMPLETED:
+        raise ConflictError("Esta tarea ya fue completada por otra persona o en otra ventana.")
+    if row.state == HumanTaskState.CANCELLED:
+        raise ConflictError("Esta tarea ya no está vigente: el proceso siguió por otro camino.")
+
+
+def _audit_task(row: HumanTask, action: str, actor: Any, data: dict | None = None) -> None:
+    AuditEvent.objects.create(
+        instance_id=row.instance_id, definition_id=row.instance.definition_id,
+        task_id=row.task_id, element_id=row.element_id,
+        actor=actor if getattr(actor, "pk", None) else None,
+        role=row.role, unit=row.unit, action=action, data=data or {},
+    )
+
+
+def claim(*, task_id: int, user: Any) -> HumanTask:
+    with transaction.atomic():
+        row = _task_row(task_id, lock=True)
+        _ensure_open(row)
+        if row.claimed_by_id == user.pk:
+            return row
+        if row.claimed_by_id is not None:
+            raise ConflictError("Otra persona ya tomó esta tarea.")
+        row.claimed_by, row.claimed_at = user, timezone.now()
+        row.save(update_fields=["claimed_by", "claimed_at"])
+        _audit_task(row, AuditAction.CLAIM, user)
+    return row
+
+
+def unclaim(*, task_id: int, user: Any) -> HumanTask:
+    with transaction.atomic():
+        row = _task_row(task_id, lock=True)
+        _ensure_open(row)
+        if row.claimed_by_id is None:
+            return row
+        if row.claimed_by_id != user.pk:
+            raise ConflictError("Solo quien tomó la tarea puede liberarla.")
+        row.claimed_by, row.claimed_at = None, None
+        row.save(update_fields=["claimed_by", "claimed_at"])
+        _audit_task(row, AuditAction.UNCLAIM, user)
+    return row
+
+
+def reassign(*, task_id: int, to_user: Any | None, by: Any, reason: str = "") -> HumanTask:
+    """Give an open task to another person (or back to the pool with to_user=None).
+    Whether `by` may do this (a supervisor) is decided by the caller's access rules."""
+    with transaction.atomic():
+        row = _task_row(task_id, lock=True)
+        _ensure_open(row)
+        previous = row.claimed_by_id
+        row.claimed_by = to_user
+        row.claimed_at = timezone.now() if to_user is not None else None
+        row.save(update_fields=["claimed_by", "claimed_at"])
+        _audit_task(row, AuditAction.REASSIGN, by, {
+            "from_user": previous, "to_user": getattr(to_user, "pk", None), "reason": reason})
+    return row
+
+
+def complete(*, task_id: int, user: Any, data: dict[str, Any] | None = None,
+             expected_version: int | None = None) -> ProcessInstance:
+    """Complete a READY user task with form data, then run the engine until it waits."""
+    data = runtime.json_safe(data or {}, "Datos del formulario")
+    row = _task_row(task_id)
+
+    def act(ctx: runtime.StepContext) -> None:
+        locked = _task_row(task_id, lock=True)
+        _ensure_open(locked)
+        if locked.claimed_by_id is not None and locked.claimed_by_id != getattr(user, "pk", None):
+            raise ConflictError("Otra persona tomó esta tarea; ya no puede completarla usted.")
+        if expected_version is not None and ctx.instance.lock_version != expected_version:
+            raise ConflictError("El expediente cambió mientras usted trabajaba; revise y vuelva a enviar.")
+        task = ctx.workflow.get_task_from_id(locked.task_id)
+        if task is None or task.state != TaskState.READY:
+            raise ConflictError("Esta tarea ya no está pendiente.")
+
+        def run() -> None:
+            ctx.current_task = task
+            task.set_data(**data)
+            task.run()
+
+        ctx.completed_by_actor.add(task.id)
+        ctx.record(AuditAction.COMPLETE, task=task, role=locked.role, unit=locked.unit,
+                   data={"data": data})
+        runtime.run_engine(ctx, run)
+
+    runtime.run_step(
+        row.instance_id, kind=StepKind.COMPLETE, payload={"task": task_id, "data": data},
+        actor=user, act=act, allowed=(*ACTIVE_STATUSES, InstanceStatus.INCIDENT),
+    )
+    return ProcessInstance.objects.get(pk=row.instance_id)
+
+
+def cancel(*, instance_id: int, by: Any, reason: str) -> ProcessInstance:
+    reason = (reason or "").strip()
+    if not reason:
+        raise EngineError("Indique el motivo de la cancelación.")
+    with transaction.atomic():
+        inst = runtime.lock_instance(instance_id)
+        if inst.status in (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED):
+            raise ConflictError(runtime._status_conflict(inst))
+        now = timezone.now()
+        closed = HumanTask.objects.filter(instance=inst, state=HumanTaskState.OPEN).update(
+            state=HumanTaskState.CANCELLED, completed_at=now)
+        Incident.objects.filter(instance=inst, resolved_at__isnull=True).update(
+            resolved_at=now, resolution="cancelled")
+        inst.message_waits.all().delete()
+        inst.status, inst.ended_at, inst.next_timer_at = InstanceStatus.CANCELLED, now, None
+        inst.waiting_messages = []
+        inst.updated_at = now
+        inst.lock_version += 1
+        inst.save(update_fields=["status", "ended_at", "next_timer_at", "waiting_messages",
+                                 "updated_at", "lock_version"])
+        AuditEvent.objects.create(
+            instance=inst, definition_id=inst.definition_id, action=AuditAction.CANCEL,
+            actor=by if getattr(by, "pk", None) else None,
+            data={"reason": reason, "open_tasks_cancelled": closed},
+        )
+    return inst
+
+
+def suspend(*, instance_id: int, by: Any, reason: str = "") -> ProcessInstance:
+    with transaction.atomic():
+        inst = runtime.lock_instance(instance_id)
+        if inst.status not in (*ACTIVE_STATUSES, InstanceStatus.INCIDENT):
+            raise ConflictError(runtime._status_conflict(inst))
+        inst.suspended_from, inst.status = inst.status, InstanceStatus.SUSPENDED
+        inst.updated_at = timezone.now()
+        inst.lock_version += 1
+        inst.save(update_fields=["status", "suspended_from", "updated_at", "lock_version"])
+        AuditEvent.objects.create(
+            instance=inst, definition_id=inst.definition_id, action=AuditAction.SUSPEND,
+            actor=by if getattr(by, "pk", None) else None, data={"reason": reason},
+        )
+    return inst
+
+
+def resume(*, instance_id: int, by: Any, reason: str = "") -> ProcessInstance:
+    with transaction.atomic():
+        inst = runtime.lock_instance(instance_id)
+        if inst.status != InstanceStatus.SUSPENDED:
+            raise ConflictError(runtime._status_conflict(inst))
+        inst.status = inst.suspended_from or InstanceStatus.RUNNING
+        inst.suspended_from = ""
+        inst.updated_at = timezone.now()
+        inst.lock_version += 1
+        inst.save(update_fields=["status", "suspended_from", "updated_at", "lock_version"])
+        AuditEvent.objects.create(
+            instance=inst, definition_id=inst.definition_id, action=AuditAction.RESUME,
+            actor=by if getattr(by, "pk", None) else None, data={"reason": reason},
+        )
+    if inst.next_timer_at is not None and inst.next_timer_at <= timezone.now():
+        fire_due_timers(instance_id=inst.pk)
+        inst.refresh_from_db()
+    return inst
+
+
+def retry(*, instance_id: int, by: Any) -> ProcessInstance:
+    """Replay the step that failed, after the cause was fixed."""
+    incident = (
+        Incident.objects.filter(instance_id=instance_id, resolved_at__isnull=True)
+        .order_by("-pk").first()
+    )
+    if incident is None:
+        raise ConflictError("La instancia no tiene incidencias abiertas.")
+    AuditEvent.objects.create(
+        instance_id=instance_id, definition_id=incident.instance.definition_id,
+        action=AuditAction.RETRY, actor=by if getattr(by, "pk", None) else None,
+        element_id=incident.element_id, data={"incident": incident.pk},
+    )
+    payload, kind = incident.step_payload or {}, incident.step_kind
+    allowed = (InstanceStatus.INCIDENT,)
+    if kind == StepKind.COMPLETE:
+        actor = incident.actor or by
+        row = _task_row(int(payload["task"]))
+        if row.claimed_by_id not in (None, getattr(actor, "pk", None)):
+            actor = row.claimed_by
+        complete(task_id=row.pk, user=actor, data=payload.get("data") or {})
+    elif kind == StepKind.MESSAGE:
+        runtime.run_step(instance_id, kind=kind, payload=payload, actor=by,
+                         act=_message_act(payload["name"], payload.get("payload"),
+                                          payload.get("correlations") or {}),
+                         allowed=allowed)
+    elif kind == StepKind.TIMER:
+        runtime.run_step(instance_id, kind=kind, payload=payload, actor=by, act=_timer_act,
+                         allowed=allowed)
+    else:  # START: continue from the stored initial state
+        message = payload.get("message")
+
+        def act(ctx: runtime.StepContext) -> None:
+            def run() -> None:
+                if message:
+                    ctx.workflow.do_engine_steps()
+                    ctx.workflow.send_event(BpmnEvent(
+                        MessageEventDefinition(message[0]), payload=message[1],
+                        correlations=message[2] or {}))
+            runtime.run_engine(ctx, run)
+
+        runtime.run_step(instance_id, kind=kind, payload=payload, actor=by, act=act,
+                         allowed=allowed)
+    with transaction.atomic():
+        Incident.objects.filter(pk=incident.pk, resolution="superseded").update(resolution="retried")
+    return ProcessInstance.objects.get(pk=instance_id)
+
+
+# --- Timers -----------------------------------------------------------------------------------
+
+
+def _timer_act(ctx: runtime.StepContext) -> None:
+    wf = ctx.workflow
+
+    def waiting_timers() -> dict:
+        return {
+            t.id: t for t in runtime.all_tasks(wf)
+            if t.state == TaskState.WAITING
+            and type(getattr(t.task_spec, "event_definition", None)).__name__.endswith("TimerEventDefinition")
+        }
+
+    def run() -> None:
+        before = waiting_timers()
+        wf.refresh_timers()
+        wf.do_engine_steps()
+        after = waiting_timers()
+        for task_id, task in before.items():
+            if task_id not in after or task.state != TaskState.WAITING:
+                ctx.record(AuditAction.TIMER, task=task,
+                           data={"due": task._get_internal_data("event_value")})
+
+    runtime.run_engine(ctx, run)
+
+
+def fire_due_timers(*, now: datetime | None = None, instance_id: int | None = None,
+                    limit: int = 500) -> list[int]:
+    """Fire the timers that are due. Returns the ids of the instances stepped."""
+    now = now or timezone.now()
+    qs = ProcessInstance.objects.filter(
+        next_timer_at__lte=now, status__in=ACTIVE_STATUSES
+    ).order_by("next_timer_at")
+    if instance_id is not None:
+        qs = qs.filter(pk=instance_id)
+    stepped = []
+    for pk in qs.values_list("pk", flat=True)[:limit]:
+        try:
+            runtime.run_step(pk, kind=StepKind.TIMER, payload={}, actor=None, act=_timer_act)
+            stepped.append(pk)
+        except ConflictError:
+            continue  # suspended, cancelled or completed meanwhile
+        except StepFailed:
+            stepped.append(pk)
+    return stepped
+
+
+# --- Messages -------------------------------------------------------------------------------
+
+
+class _NotForThisInstance(Exception):
+    pass
+
+
+def _message_act(name: str, payload: Any, correlations: dict):
+    def act(ctx: runtime.StepContext) -> None:
+        def run() -> None:
+            try:
+                ctx.workflow.send_event(BpmnEvent(
+                    MessageEventDefinition(name), payload=payload, correlations=correlations))
+            except WorkflowException as exc:
+                raise _NotForThisInstance(str(exc)) from exc
+            ctx.record(AuditAction.MESSAGE, data={"message": name, "payload": payload})
+
+        try:
+            runtime.run_engine(ctx, run)
+        except runtime.EngineFailure as failure:
+            if isinstance(failure.exc, _NotForThisInstance):
+                raise _NotForThisInstance(str(failure.exc)) from None
+            raise
+
+    return act
+
+
+_delivery_depth: ContextVar[int] = ContextVar("engine_delivery_depth", default=0)
+
+
+def deliver_message(*, name: str, payload: Any = None, business_key: str | None = None,
+                    correlations: dict | None = None, actor: Any = None,
+                    sender_instance_id: int | None = None) -> list[int]:
+    """Deliver a named message to every waiting instance it correlates with, and start
+    instances of processes whose start event waits for it. Returns the instance ids that
+    received it; raises MessageNotDelivered when nobody did."""
+    depth = _delivery_depth.get()
+    if depth > 20:
+        raise EngineError("Demasiados mensajes encadenados; se detuvo la entrega.")
+    correlations = correlations or {}
+    receivers: list[int] = []
+    qs = ProcessInstance.objects.filter(message_waits__name=name, status__in=ACTIVE_STATUSES)
+    if business_key:
+        qs = qs.filter(business_key=business_key)
+    if sender_instance_id is not None:
+        qs = qs.exclude(pk=sender_instance_id)
+    payload_record = {"name": name, "payload": payload, "correlations": correlations}
+    token = _delivery_depth.set(depth + 1)
+    try:
+        for pk in list(qs.values_list("pk", flat=True).distinct()):
+            try:
+                runtime.run_step(pk, kind=StepKind.MESSAGE, payload=payload_record, actor=actor,
+                                 act=_message_act(name, payload, correlations))
+                receivers.append(pk)
+            except (_NotForThisInstance, ConflictError):
+                continue
+            except StepFailed:
+                receivers.append(pk)
+        for definition in _message_start_definitions(name):
+            inst = start(definition=definition, business_key=business_key or "",
+                         started_by=actor, _message=(name, payload, correlations))
+            receivers.append(inst.pk)
+    finally:
+        _delivery_depth.reset(token)
+    if not receivers:
+        raise MessageNotDelivered(f"Ningún proceso espera el mensaje '{name}'.")
+    return receivers
+
+
+def _message_start_definitions(name: str) -> list[ProcessDefinition]:
+    latest = {
+        row["key"]: row["v"]
+        for row in ProcessDefinition.objects.values("key").annotate(v=Max("version"))
+    }
+    candidates = ProcessDefinition.objects.exclude(message_starts=[]).only(
+        "pk", "key", "version", "message_starts", "sha256", "callees")
+    return [
+        d for d in candidates
+        if latest.get(d.key) == d.version and name in (d.message_starts or [])
+    ]
+
+
+def processes_dir() -> Path:
+    return Path(getattr(settings, "ENGINE", {}).get("PROCESSES_DIR", "processes"))

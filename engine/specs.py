@@ -1,0 +1,264 @@
+"""Parsing, validating and caching BPMN specs.
+
+A definition's parsed spec is cached per (definition id, pinned callee versions), so
+SpiffWorkflow parses each version once per process; specs are shared by every workflow
+built from them and are never written into an instance's stored state.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from .errors import DeploymentError, ScriptError
+from .scripting import _compile
+from .xmlsafe import parse_bpmn_xml
+
+
+@dataclass(frozen=True)
+class UserTaskInfo:
+    element_id: str
+    title: str
+    lane: str | None
+    properties: dict[str, str]
+    form_key: str
+
+
+@dataclass
+class ParsedFile:
+    """Everything deployment needs to know about one BPMN file."""
+
+    root: Any
+    parser: SpiffBpmnParser
+    process_ids: list[str]
+    names: dict[str, str]
+    external_callees: set[str] = field(default_factory=set)
+
+
+def user_task_info(task_spec: Any) -> UserTaskInfo:
+    extensions = getattr(task_spec, "extensions", {}) or {}
+    properties = dict(extensions.get("properties") or {})
+    form_key = properties.get("formKey") or extensions.get("formJsonSchemaFilename") or ""
+    for suffix in (".schema.json", ".json"):
+        if form_key.endswith(suffix):
+            form_key = form_key[: -len(suffix)]
+    return UserTaskInfo(
+        element_id=task_spec.bpmn_id or task_spec.name,
+        title=task_spec.bpmn_name or task_spec.bpmn_id or task_spec.name,
+        lane=task_spec.lane,
+        properties=properties,
+        form_key=form_key,
+    )
+
+
+def _describe(task_spec: Any) -> str:
+    label = task_spec.bpmn_name or ""
+    element = task_spec.bpmn_id or task_spec.name
+    return f"elemento '{element}'" + (f" («{label}»)" if label else "")
+
+
+def parse_file(content: bytes | str, *, source: str = "", max_bytes: int) -> ParsedFile:
+    """Safely parse one BPMN file into a SpiffWorkflow parser. Raises DeploymentError."""
+    root = parse_bpmn_xml(content, max_bytes=max_bytes)
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    try:
+        parser.add_bpmn_xml(root, filename=source or None)
+    except ValidationException as exc:
+        raise DeploymentError([_validation_message(exc)]) from exc
+    except (SpiffWorkflowException, etree.LxmlError, ValueError, KeyError) as exc:
+        raise DeploymentError([f"El BPMN no se pudo leer: {exc}"]) from exc
+    ids = parser.get_process_ids()
+    if not ids:
+        raise DeploymentError(["El archivo no contiene ningún proceso ejecutable (isExecutable=\"true\")."])
+    names = {}
+    for pid in ids:
+        proc_parser = parser.get_process_parser(pid)
+        names[pid] = proc_parser.get_name() if proc_parser is not None else pid
+    local = set(parser.process_parsers)
+    external = {c for c in parser.get_process_dependencies() if c and c not in local}
+    return ParsedFile(root=root, parser=parser, process_ids=ids, names=names, external_callees=external)
+
+
+def _validation_message(exc: ValidationException) -> str:
+    element = getattr(exc, "id", None) or ""
+    name = getattr(exc, "name", None) or ""
+    where = f"elemento '{element}'" + (f" («{name}»)" if name else "") if element else "archivo"
+    line = getattr(exc, "line_number", None)
+    suffix = f" (línea {line})" if line else ""
+    return f"{where}{suffix}: {exc.args[0] if exc.args else exc}"
+
+
+def validate_file(
+    parsed: ParsedFile,
+    *,
+    available_callees: Iterable[str],
+    services: Iterable[str],
+    known_roles: set[str] | None,
+    form_exists: Any,
+) -> list[str]:
+    """Check what SpiffWorkflow cannot: forms, service operators, roles, scripts.
+
+    Returns one message per problem, each naming the element id.
+    """
+    problems: list[str] = []
+    services = set(services)
+    missing_callees = parsed.external_callees - set(available_callees)
+    for callee in sorted(missing_callees):
+        problems.append(
+            f"Una actividad de llamada invoca el proceso '{callee}', que no está desplegado."
+        )
+    seen: set[int] = set()
+    for pid in parsed.process_ids:
+        try:
+            spec = parsed.parser.get_spec(pid)
+            subprocess_specs = parsed.parser.get_subprocess_specs(
+                pid, require_call_activity_specs=False
+            )
+        except ValidationException as exc:
+            problems.append(_validation_message(exc))
+            continue
+        except SpiffWorkflowException as exc:
+            problems.append(f"proceso '{pid}': {exc}")
+            continue
+        for wf_spec in [spec, *[s for s in subprocess_specs.values() if s is not None]]:
+            if id(wf_spec) in seen:
+                continue
+            seen.add(id(wf_spec))
+            for task_spec in wf_spec.task_specs.values():
+                problems.extend(
+                    _check_task_spec(task_spec, services, known_roles, form_exists)
+                )
+    return problems
+
+
+def _check_task_spec(task_spec, services, known_roles, form_exists) -> list[str]:
+    problems: list[str] = []
+    where = _describe(task_spec)
+    if isinstance(task_spec, UserTask):
+        info = user_task_info(task_spec)
+        role = info.properties.get("role") or info.lane
+        if not role:
+            problems.append(
+                f"{where}: la tarea de usuario no tiene rol (ponla en un carril o usa la "
+                "propiedad 'role')."
+            )
+        elif known_roles is not None and role not in known_roles:
+            problems.append(f"{where}: el rol '{role}' no existe en el catálogo de roles.")
+        if info.form_key and form_exists is not None and not form_exists(info.form_key):
+            problems.append(f"{where}: el formulario '{info.form_key}' no existe en forms/.")
+        due = info.properties.get("dueIn")
+        if due:
+            try:
+                TimerEventDefinition.parse_iso_duration(due)
+            except Exception:
+                problems.append(f"{where}: 'dueIn' debe ser una duración ISO 8601 (p. ej. P3D): {due!r}.")
+        working = info.properties.get("dueInWorkingDays")
+        if working and not (working.isdigit() and 0 < int(working) <= 365):
+            problems.append(f"{where}: 'dueInWorkingDays' debe ser un entero entre 1 y 365: {working!r}.")
+    if isinstance(task_spec, ServiceTask):
+        operator = getattr(task_spec, "operation_name", None)
+        if not operator:
+            problems.append(f"{where}: la tarea de servicio no indica su operador.")
+        elif operator not in services:
+            problems.append(f"{where}: el operador de servicio '{operator}' no está registrado.")
+        for name, param in (getattr(task_spec, "operation_params", None) or {}).items():
+            problems.extend(_check_expression(where, f"parámetro '{name}'", param.get("value", "")))
+    if isinstance(task_spec, ScriptTask):
+        try:
+            _compile(task_spec.script or "", "exec")
+        except ScriptError as exc:
+            problems.append(f"{where}: {exc}")
+    for condition, _target in getattr(task_spec, "cond_task_specs", None) or []:
+        if condition:
+            problems.extend(_check_expression(where, "condición", condition))
+    event_definition = getattr(task_spec, "event_definition", None)
+    if isinstance(event_definition, TimerEventDefinition):
+        problems.extend(_check_expression(where, "temporizador", event_definition.expression or ""))
+    if isinstance(task_spec, CallActivity) and not getattr(task_spec, "spec", None):
+        problems.append(f"{where}: la actividad de llamada no indica el proceso a invocar.")
+    return problems
+
+
+def _check_expression(where: str, what: str, expression: str) -> list[str]:
+    if not expression or not expression.strip():
+        return [f"{where}: {what} vacío."]
+    try:
+        _compile(expression.strip(), "eval")
+    except ScriptError as exc:
+        return [f"{where}: {what}: {exc}"]
+    except SyntaxError as exc:
+        return [f"{where}: {what} con error de sintaxis: {exc}"]
+    return []
+
+
+def message_start_names(parsed: ParsedFile, process_id: str) -> list[str]:
+    spec = parsed.parser.get_spec(process_id)
+    names = set()
+    for task_spec in spec.task_specs.values():
+        event_definition = getattr(task_spec, "event_definition", None)
+        if isinstance(task_spec, StartEvent) and isinstance(event_definition, MessageEventDefinition):
+            names.add(event_definition.name)
+    return sorted(names)
+
+
+# --- Runtime cache ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    user_tasks: dict[str, UserTaskInfo]
+
+
+_cache: dict[tuple, LoadedSpec] = {}
+_cache_lock = threading.Lock()
+
+
+def load_spec(definition: Any, callee_versions: dict[str, int], fetch_xml: Any) -> LoadedSpec:
+    """Parsed spec for a definition with its callees pinned to the given versions.
+
+    `fetch_xml(key, version)` returns the XML of another deployed definition; it is only
+    called on a cache miss.
+    """
+    cache_key = (definition.pk, definition.sha256, tuple(sorted(callee_versions.items())))
+    cached = _cache.get(cache_key)
+    if cached is not None:
+        return cached
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_xml(parse_bpmn_xml(definition.xml, max_bytes=len(definition.xml.encode()) + 1))
+    for key, version in sorted(callee_versions.items()):
+        if key in parser.process_parsers:
+            continue  # defined in a file already added
+        xml = fetch_xml(key, version)
+        parser.add_bpmn_xml(parse_bpmn_xml(xml, max_bytes=len(xml.encode()) + 1))
+    spec = parser.get_spec(definition.key)
+    subprocess_specs = parser.get_subprocess_specs(definition.key)
+    user_tasks: dict[str, UserTaskInfo] = {}
+    for wf_spec in [spec, *subprocess_specs.values()]:
+        for task_spec in wf_spec.task_specs.values():
+            if isinstance(task_spec, UserTask):
+                user_tasks[task_spec.name] = user_task_info(task_spec)
+    loaded = LoadedSpec(spec=spec, subprocess_specs=subprocess_specs, user_tasks=user_tasks)
+    with _cache_lock:
+        _cache[cache_key] = loaded
+    return loaded
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()

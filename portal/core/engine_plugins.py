@@ -1,0 +1,5 @@
+"""Plugs the portal into the engine's registries (lane resolver, forms, services)."""
+
+
+def register() -> None:
+    pass

@@ -150,7 +150,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- I18N -----------------------------------------------------------------------------
 LANGUAGE_CODE = "es-pe"
-LANGUAGES = [("es-pe", "Español (Perú)"), ("en", "English")]
+LANGUAGES = [("es-pe", "Español (Perú)")]
 LOCALE_PATHS = [BASE_DIR / "portal" / "locale"]
 TIME_ZONE = "America/Lima"
 USE_I18N = True

@@ -28,7 +28,7 @@ def holiday_name(day: date) -> str | None:
 def add_working_days(start: datetime, days: int) -> datetime:
     """The moment `days` working days after `start`, at the same Lima wall-clock time.
 
-    Only working days advance the count: Thursday 1 April 2026 plus one working day is
+    Only working days advance the count: Wednesday 1 April 2026 plus one working day is
     Monday 6 April (Maundy Thursday, Good Friday and the weekend are skipped), and a
     Saturday plus one working day is the Monday after.
     """

@@ -106,6 +106,9 @@ class MessageWait(models.Model):
         ]
         indexes = [models.Index(fields=["name"], name="engine_msgwait_name")]
 
+    def __str__(self) -> str:
+        return f"{self.instance_id} espera «{self.name}»"
+
 
 class HumanTaskState(models.TextChoices):
     OPEN = "open", _("pendiente")
@@ -240,6 +243,9 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["instance", "created_at"], name="engine_audit_instance")]
         ordering = ["created_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValueError("Audit events are append-only")
@@ -247,6 +253,3 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit events are append-only")
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.db.models import F
 from django.utils import timezone
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -45,6 +46,7 @@ from .scripting import EngineScriptEngine
 from .serialization import (
     SERIALIZER_VERSION,
     all_tasks,
+    all_workflows,
     dump_workflow,
     prune_history,
     restore_workflow,
@@ -97,6 +99,9 @@ class StepContext:
     completed_by_actor: set = field(default_factory=set)
     thrown: list[Any] = field(default_factory=list)
     schedule_timer: bool = False
+    # Open human-task rows, when the action already read (and locked) them.
+    open_rows: list[HumanTask] | None = None
+    completed: bool = False  # the workflow reached its end (set by run_engine)
 
     def record(self, action: str, *, task: Any = None, element_id: str = "", role: str = "",
                unit: str = "", data: dict | None = None, task_id: Any = None) -> None:
@@ -173,15 +178,49 @@ def load_workflow(instance: ProcessInstance, loaded: LoadedSpec) -> BpmnWorkflow
     return wf
 
 
-def lock_instance(instance_id: int) -> ProcessInstance:
+_definitions: dict[int, ProcessDefinition] = {}
+
+
+def cached_definition(definition_id: int, fingerprint: tuple | None = None) -> ProcessDefinition:
+    """Definitions are immutable once deployed, so each process keeps them in memory
+    instead of re-reading their XML at every step.
+
+    `fingerprint` is the row's (key, version, sha256) as just read from the database: a
+    primary key can be reused (SQLite after a rolled-back insert or a deletion), and a
+    stale entry would load another process's spec for this instance."""
+    definition = _definitions.get(definition_id)
+    if definition is None or (
+        fingerprint is not None
+        and fingerprint != (definition.key, definition.version, definition.sha256)
+    ):
+        definition = ProcessDefinition.objects.get(pk=definition_id)
+        _definitions[definition_id] = definition
+    return definition
+
+
+def lock_instance(instance_id: int | None = None, *, task_pk: int | None = None) -> ProcessInstance:
+    """Lock and return an instance row, by id or by the pk of one of its human tasks.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: a step never changes the row's key, and a plain
+    FOR UPDATE also blocks the FOR KEY SHARE lock PostgreSQL takes to insert a row that
+    references the instance (an audit event), so a claim holding a task row and writing
+    its audit event would deadlock with a step holding the instance and locking tasks."""
+    qs = ProcessInstance.objects.select_for_update(of=("self",), no_key=True).annotate(
+        _def_key=F("definition__key"), _def_version=F("definition__version"),
+        _def_sha=F("definition__sha256"),
+    )
     try:
-        return (
-            ProcessInstance.objects.select_for_update(of=("self",))
-            .select_related("definition")
-            .get(pk=instance_id)
-        )
+        if instance_id is not None:
+            inst = qs.get(pk=instance_id)
+        else:
+            inst = qs.get(human_tasks__pk=task_pk)
     except ProcessInstance.DoesNotExist:
+        if instance_id is None:
+            raise NotFoundError("La tarea no existe.") from None
         raise NotFoundError("La instancia de proceso no existe.") from None
+    inst.definition = cached_definition(
+        inst.definition_id, (inst._def_key, inst._def_version, inst._def_sha))
+    return inst
 
 
 class EngineFailure(Exception):
@@ -224,14 +263,16 @@ def run_engine(ctx: StepContext, act: Callable[[], None] | None = None) -> None:
         wf.do_engine_steps(will_complete_task=lambda t: setattr(ctx, "current_task", t))
         ctx.current_task = None
         prune_history(wf, keep=PRUNE_KEEP)
-        stuck = unreachable_tasks(wf)
+        # A tree holding fewer than 1000 tasks cannot be 1000 levels deep.
+        stuck = unreachable_tasks(wf) if sum(len(w.tasks) for w in all_workflows(wf)) >= 1000 else []
         if stuck:
             names = ", ".join(sorted({t.task_spec.bpmn_id or t.task_spec.name for t in stuck}))
             raise EngineError(
                 "El flujo tiene tareas pendientes que el motor ya no alcanza (árbol de tareas "
                 f"con más de 1000 niveles): {names}. No se marca como completado."
             )
-        if wf.is_completed():
+        ctx.completed = wf.is_completed()
+        if ctx.completed:
             pending = [t for t in all_tasks(wf) if t.has_state(TaskState.READY | TaskState.WAITING)]
             if pending:
                 names = ", ".join(sorted({t.task_spec.bpmn_id or t.task_spec.name for t in pending}))
@@ -247,10 +288,15 @@ def run_engine(ctx: StepContext, act: Callable[[], None] | None = None) -> None:
         _current.reset(token)
 
 
+# waiting_events() names the concrete class; TimeDateEventDefinition does not end in
+# "TimerEventDefinition", so match the subclasses' names rather than a suffix.
+TIMER_EVENT_TYPES = frozenset(c.__name__ for c in TimerEventDefinition.__subclasses__())
+
+
 def _timer_due(wf: BpmnWorkflow) -> datetime | None:
     due: datetime | None = None
     for event in wf.waiting_events():
-        if not event.event_type.endswith("TimerEventDefinition") or event.value is None:
+        if event.event_type not in TIMER_EVENT_TYPES or event.value is None:
             continue
         value = event.value
         if isinstance(value, dict):
@@ -300,7 +346,9 @@ def persist(ctx: StepContext) -> None:
         t.id: t for t in all_tasks(wf)
         if t.state == TaskState.READY and t.task_spec.manual
     }
-    open_rows = list(HumanTask.objects.filter(instance=inst, state=HumanTaskState.OPEN))
+    open_rows = ctx.open_rows
+    if open_rows is None:
+        open_rows = list(HumanTask.objects.filter(instance=inst, state=HumanTaskState.OPEN))
     open_ids = {row.task_id for row in open_rows}
     task_map = None
     for row in open_rows:
@@ -347,20 +395,21 @@ def persist(ctx: StepContext) -> None:
     if new_rows:
         HumanTask.objects.bulk_create(new_rows)
 
-    if wf.is_completed():
+    completed = ctx.completed
+    if completed:
         inst.status = InstanceStatus.COMPLETED
         inst.ended_at = now
         inst.next_timer_at = None
         ctx.record(AuditAction.END)
     elif inst.status not in (InstanceStatus.SUSPENDED, InstanceStatus.CANCELLED):
         inst.status = InstanceStatus.RUNNING if ready else InstanceStatus.WAITING
-    if not wf.is_completed():
+    if not completed:
         due = _timer_due(wf)
         if due != inst.next_timer_at:
             ctx.schedule_timer = due is not None
         inst.next_timer_at = due
 
-    messages = [] if wf.is_completed() else _waiting_messages(wf)
+    messages = [] if completed else _waiting_messages(wf)
     if messages != list(inst.waiting_messages or []):
         MessageWait.objects.filter(instance=inst).exclude(name__in=messages).delete()
         existing = set(MessageWait.objects.filter(instance=inst).values_list("name", flat=True))
@@ -443,14 +492,17 @@ def step_failed(incident: Incident) -> StepFailed:
 ACT = Callable[[StepContext], None]
 
 
-def run_step(instance_id: int, *, kind: str, payload: dict, actor: Any, act: ACT,
-             allowed: tuple[str, ...] = ACTIVE_STATUSES) -> StepContext:
-    """Run one step on an existing instance. `act` receives the context with the workflow
-    loaded; it raises ConflictError for precondition failures (nothing is recorded) and
-    calls run_engine() for the engine part (failures become incidents)."""
+def run_step(instance_id: int | None, *, kind: str, payload: dict, actor: Any, act: ACT,
+             allowed: tuple[str, ...] = ACTIVE_STATUSES, task_pk: int | None = None) -> StepContext:
+    """Run one step on an existing instance (given by id, or by one of its task rows).
+    `act` receives the context with the workflow loaded; it raises ConflictError for
+    precondition failures (nothing is recorded) and calls run_engine() for the engine
+    part (failures become incidents)."""
+    locked_pk = instance_id
     try:
         with transaction.atomic():
-            inst = lock_instance(instance_id)
+            inst = lock_instance(instance_id, task_pk=task_pk)
+            locked_pk = inst.pk
             if inst.status not in allowed:
                 raise ConflictError(_status_conflict(inst))
             loaded = loaded_spec(inst)
@@ -465,7 +517,7 @@ def run_step(instance_id: int, *, kind: str, payload: dict, actor: Any, act: ACT
             persist(ctx)
             after_commit(ctx)
     except EngineFailure as failure:
-        incident = record_incident(instance_id, kind=kind, payload=payload, actor=actor,
+        incident = record_incident(locked_pk, kind=kind, payload=payload, actor=actor,
                                    failure=failure)
         raise step_failed(incident) from failure.exc
     deliver_thrown(ctx)

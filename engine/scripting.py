@@ -8,6 +8,7 @@ the functions the product registered are reachable. Task data must stay JSON dat
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 import operator
@@ -92,6 +93,11 @@ def _compile(source: str, mode: str) -> Any:
     result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(source)
     if result.errors:
         raise ScriptError("Script rechazado por el entorno seguro: " + "; ".join(result.errors))
+    # RestrictedPython compiles `import` (it only fails at run time, as there is no
+    # __import__): refuse it here so a diagram that imports cannot be deployed.
+    if mode != "eval" and any(isinstance(node, ast.Import | ast.ImportFrom)
+                              for node in ast.walk(ast.parse(source))):
+        raise ScriptError("Script rechazado por el entorno seguro: no se permite 'import'.")
     return result.code
 
 

@@ -118,6 +118,8 @@ def _path(task: Any) -> list[Any]:
 
 
 def _prune_one(top: BpmnWorkflow, wf: Any, keep: int) -> int:
+    if len(wf.tasks) <= 2 * keep + 4:
+        return 0  # too small to hold anything worth pruning
     live = [t for t in wf.tasks.values() if not t.has_state(_FINISHED)]
     if not live:
         return 0

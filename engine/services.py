@@ -11,7 +11,6 @@ import hashlib
 from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
@@ -239,7 +239,7 @@ def start(*, key: str | None = None, definition: ProcessDefinition | None = None
 def _task_row(task_pk: int, *, lock: bool = False) -> HumanTask:
     qs = HumanTask.objects.select_related("instance")
     if lock:
-        qs = qs.select_for_update(of=("self",))
+        qs = qs.select_for_update(of=("self",), no_key=True)
     try:
         return qs.get(pk=task_pk)
     except HumanTask.DoesNotExist:
@@ -307,13 +307,22 @@ def reassign(*, task_id: int, to_user: Any | None, by: Any, reason: str = "") ->
 
 def complete(*, task_id: int, user: Any, data: dict[str, Any] | None = None,
              expected_version: int | None = None) -> ProcessInstance:
-    """Complete a READY user task with form data, then run the engine until it waits."""
+    """Complete a READY user task with form data, then run the engine until it waits.
+
+    `expected_version` is the instance's lock_version the caller's page was built from;
+    a mismatch means someone else moved the case on meanwhile."""
     data = runtime.json_safe(data or {}, "Datos del formulario")
-    row = _task_row(task_id)
 
     def act(ctx: runtime.StepContext) -> None:
-        locked = _task_row(task_id, lock=True)
-        _ensure_open(locked)
+        # The instance row is locked; lock its open task rows too, so a concurrent claim
+        # waits for this step and the rows are read once for the whole step.
+        rows = list(HumanTask.objects.select_for_update(no_key=True).filter(
+            instance=ctx.instance, state=HumanTaskState.OPEN))
+        locked = next((r for r in rows if r.pk == task_id), None)
+        if locked is None:
+            _ensure_open(_task_row(task_id))
+            raise ConflictError("Esta tarea ya no está pendiente.")
+        ctx.open_rows = rows
         if locked.claimed_by_id is not None and locked.claimed_by_id != getattr(user, "pk", None):
             raise ConflictError("Otra persona tomó esta tarea; ya no puede completarla usted.")
         if expected_version is not None and ctx.instance.lock_version != expected_version:
@@ -332,11 +341,11 @@ def complete(*, task_id: int, user: Any, data: dict[str, Any] | None = None,
                    data={"data": data})
         runtime.run_engine(ctx, run)
 
-    runtime.run_step(
-        row.instance_id, kind=StepKind.COMPLETE, payload={"task": task_id, "data": data},
+    ctx = runtime.run_step(
+        None, task_pk=task_id, kind=StepKind.COMPLETE, payload={"task": task_id, "data": data},
         actor=user, act=act, allowed=(*ACTIVE_STATUSES, InstanceStatus.INCIDENT),
     )
-    return ProcessInstance.objects.get(pk=row.instance_id)
+    return ctx.instance
 
 
 def cancel(*, instance_id: int, by: Any, reason: str) -> ProcessInstance:
@@ -461,7 +470,7 @@ def _timer_act(ctx: runtime.StepContext) -> None:
         return {
             t.id: t for t in runtime.all_tasks(wf)
             if t.state == TaskState.WAITING
-            and type(getattr(t.task_spec, "event_definition", None)).__name__.endswith("TimerEventDefinition")
+            and isinstance(getattr(t.task_spec, "event_definition", None), TimerEventDefinition)
         }
 
     def run() -> None:
@@ -477,12 +486,17 @@ def _timer_act(ctx: runtime.StepContext) -> None:
     runtime.run_engine(ctx, run)
 
 
-def fire_due_timers(*, now: datetime | None = None, instance_id: int | None = None,
-                    limit: int = 500) -> list[int]:
-    """Fire the timers that are due. Returns the ids of the instances stepped."""
-    now = now or timezone.now()
+def fire_due_timers(*, instance_id: int | None = None, limit: int = 500) -> list[int]:
+    """Fire the timers that are due now. Returns the ids of the instances stepped.
+
+    There is no `now` argument on purpose: SpiffWorkflow checks the real clock, so only
+    the clock (time-machine in tests) decides what is due."""
+    now = timezone.now()
+    # Strictly before now: SpiffWorkflow fires a timer only once its time has passed
+    # (`due < now`); stepping an instance at the exact due moment would fire nothing yet
+    # still bump its lock_version and report it as stepped.
     qs = ProcessInstance.objects.filter(
-        next_timer_at__lte=now, status__in=ACTIVE_STATUSES
+        next_timer_at__lt=now, status__in=ACTIVE_STATUSES
     ).order_by("next_timer_at")
     if instance_id is not None:
         qs = qs.filter(pk=instance_id)

@@ -74,6 +74,11 @@ def _describe(task_spec: Any) -> str:
 def parse_file(content: bytes | str, *, source: str = "", max_bytes: int) -> ParsedFile:
     """Safely parse one BPMN file into a SpiffWorkflow parser. Raises DeploymentError."""
     root = parse_bpmn_xml(content, max_bytes=max_bytes)
+    if root.tag != "{http://www.omg.org/spec/BPMN/20100524/MODEL}definitions":
+        raise DeploymentError([
+            "El archivo no es un diagrama BPMN 2.0: se esperaba el elemento raíz "
+            f"<bpmn:definitions> y se encontró <{etree.QName(root).localname}>."
+        ])
     parser = SpiffBpmnParser(validator=VALIDATOR)
     try:
         parser.add_bpmn_xml(root, filename=source or None)
@@ -117,10 +122,7 @@ def validate_file(
     problems: list[str] = []
     services = set(services)
     missing_callees = parsed.external_callees - set(available_callees)
-    for callee in sorted(missing_callees):
-        problems.append(
-            f"Una actividad de llamada invoca el proceso '{callee}', que no está desplegado."
-        )
+    named_callees: set[str] = set()  # missing callees reported on their call activity
     seen: set[int] = set()
     for pid in parsed.process_ids:
         try:
@@ -142,6 +144,17 @@ def validate_file(
                 problems.extend(
                     _check_task_spec(task_spec, services, known_roles, form_exists)
                 )
+                callee = getattr(task_spec, "spec", None)
+                if isinstance(task_spec, CallActivity) and callee in missing_callees:
+                    named_callees.add(callee)
+                    problems.append(
+                        f"{_describe(task_spec)}: la actividad de llamada invoca el proceso "
+                        f"'{callee}', que no está desplegado."
+                    )
+    for callee in sorted(missing_callees - named_callees):
+        problems.append(
+            f"Una actividad de llamada invoca el proceso '{callee}', que no está desplegado."
+        )
     return problems
 
 
@@ -163,7 +176,8 @@ def _check_task_spec(task_spec, services, known_roles, form_exists) -> list[str]
         due = info.properties.get("dueIn")
         if due:
             try:
-                TimerEventDefinition.parse_iso_duration(due)
+                if not TimerEventDefinition.parse_iso_duration(due):
+                    raise ValueError("empty duration")
             except Exception:
                 problems.append(f"{where}: 'dueIn' debe ser una duración ISO 8601 (p. ej. P3D): {due!r}.")
         working = info.properties.get("dueInWorkingDays")
@@ -183,8 +197,10 @@ def _check_task_spec(task_spec, services, known_roles, form_exists) -> list[str]
         except ScriptError as exc:
             problems.append(f"{where}: {exc}")
     for condition, _target in getattr(task_spec, "cond_task_specs", None) or []:
-        if condition:
-            problems.extend(_check_expression(where, "condición", condition))
+        # SpiffWorkflow wraps each condition in an operator whose first arg is the text.
+        text = condition.args[0] if hasattr(condition, "args") and condition.args else condition
+        if isinstance(text, str):
+            problems.extend(_check_expression(where, "condición", text))
     event_definition = getattr(task_spec, "event_definition", None)
     if isinstance(event_definition, TimerEventDefinition):
         problems.extend(_check_expression(where, "temporizador", event_definition.expression or ""))

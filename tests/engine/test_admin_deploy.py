@@ -1,0 +1,49 @@
+"""Administrators deploy a BPMN file by uploading it in the admin."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from engine.models import ProcessDefinition
+
+from .conftest import DIAGRAMS
+
+pytestmark = pytest.mark.django_db
+
+URL = "/admin/engine/processdefinition/add/"
+
+
+@pytest.fixture
+def admin_client(client, django_user_model):
+    admin = django_user_model.objects.create_superuser("admin", "a@example.org", "x" * 12)
+    client.force_login(admin)
+    return client
+
+
+def test_uploading_a_valid_file_deploys_a_new_version(admin_client):
+    """An uploaded diagram becomes version 1, recorded as deployed by the uploader."""
+    upload = SimpleUploadedFile("user_tasks.bpmn", (DIAGRAMS / "user_tasks.bpmn").read_bytes())
+    response = admin_client.post(URL, {"bpmn_file": upload}, follow=True)
+    assert response.status_code == 200
+    definition = ProcessDefinition.objects.get(key="user_tasks")
+    assert definition.version == 1
+    assert definition.deployed_by.username == "admin"
+    assert "versión 1 desplegada" in response.content.decode()
+
+
+def test_uploading_a_hostile_file_deploys_nothing_and_says_why(admin_client):
+    """An XXE file is refused with a Spanish explanation and no definition is saved."""
+    xxe = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><d>&x;</d>'
+    response = admin_client.post(URL, {"bpmn_file": SimpleUploadedFile("x.bpmn", xxe)})
+    assert response.status_code == 200
+    assert "No se desplegó nada" in response.content.decode()
+    assert "DOCTYPE" in response.content.decode()
+    assert ProcessDefinition.objects.count() == 0
+
+
+def test_uploading_a_file_with_the_wrong_extension_is_refused(admin_client):
+    """Only .bpmn/.xml files are accepted."""
+    response = admin_client.post(URL, {"bpmn_file": SimpleUploadedFile("x.exe", b"MZ")})
+    assert "extensión .bpmn" in response.content.decode()
+    assert ProcessDefinition.objects.count() == 0

@@ -19,8 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
-from django.db.models import F
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -28,6 +27,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.util.task import TaskState
 
 from . import calendar as business_calendar
+from . import fastsql
 from .errors import ConflictError, EngineError, NotFoundError, ServiceTaskError, StepFailed
 from .models import (
     ACTIVE_STATUSES,
@@ -204,20 +204,25 @@ def lock_instance(instance_id: int | None = None, *, task_pk: int | None = None)
     FOR NO KEY UPDATE, not FOR UPDATE: a step never changes the row's key, and a plain
     FOR UPDATE also blocks the FOR KEY SHARE lock PostgreSQL takes to insert a row that
     references the instance (an audit event), so a claim holding a task row and writing
-    its audit event would deadlock with a step holding the instance and locking tasks."""
-    qs = ProcessInstance.objects.select_for_update(of=("self",), no_key=True).annotate(
-        _def_key=F("definition__key"), _def_version=F("definition__version"),
-        _def_sha=F("definition__sha256"),
+    its audit event would deadlock with a step holding the instance and locking tasks.
+
+    Plain SQL (table names from the models, values as parameters): this runs at every
+    step and the ORM's query compilation cost more than the query itself."""
+    table = ProcessInstance._meta.db_table
+    where = "i.id = %s" if instance_id is not None else (
+        f"i.id = (SELECT instance_id FROM {HumanTask._meta.db_table} WHERE id = %s)")  # noqa: S608
+    lock = " FOR NO KEY UPDATE OF i" if connection.features.has_select_for_no_key_update else ""
+    sql = (
+        f"SELECT i.*, d.key AS _def_key, d.version AS _def_version, d.sha256 AS _def_sha "  # noqa: S608
+        f"FROM {table} i JOIN {ProcessDefinition._meta.db_table} d ON d.id = i.definition_id "
+        f"WHERE {where}{lock}"
     )
-    try:
-        if instance_id is not None:
-            inst = qs.get(pk=instance_id)
-        else:
-            inst = qs.get(human_tasks__pk=task_pk)
-    except ProcessInstance.DoesNotExist:
+    rows = list(ProcessInstance.objects.raw(sql, [instance_id if instance_id is not None else task_pk]))
+    if not rows:
         if instance_id is None:
             raise NotFoundError("La tarea no existe.") from None
         raise NotFoundError("La instancia de proceso no existe.") from None
+    inst = rows[0]
     inst.definition = cached_definition(
         inst.definition_id, (inst._def_key, inst._def_version, inst._def_sha))
     return inst
@@ -330,6 +335,10 @@ def _due_at(properties: dict[str, str], now: datetime) -> datetime | None:
     return None
 
 
+def _insert_fields(model) -> tuple[str, ...]:
+    return tuple(f.name for f in model._meta.concrete_fields if not f.primary_key)
+
+
 def persist(ctx: StepContext) -> None:
     """Save the workflow and everything derived from it. Call inside the step transaction."""
     inst, wf = ctx.instance, ctx.workflow
@@ -351,6 +360,7 @@ def persist(ctx: StepContext) -> None:
         open_rows = list(HumanTask.objects.filter(instance=inst, state=HumanTaskState.OPEN))
     open_ids = {row.task_id for row in open_rows}
     task_map = None
+    closed: list[HumanTask] = []
     for row in open_rows:
         if row.task_id in ready:
             continue
@@ -366,7 +376,7 @@ def persist(ctx: StepContext) -> None:
             ctx.record(AuditAction.TASK_CANCELLED, task_id=row.task_id, element_id=row.element_id,
                        role=row.role, unit=row.unit)
         row.completed_at = now
-        row.save(update_fields=["state", "completed_at", "completed_by"])
+        closed.append(row)
     new_rows = []
     for task_id, task in ready.items():
         if task_id in open_ids:
@@ -392,8 +402,6 @@ def persist(ctx: StepContext) -> None:
         new_rows.append(row)
         ctx.record(AuditAction.TASK_CREATED, task=task, role=row.role, unit=row.unit,
                    data={"title": row.title})
-    if new_rows:
-        HumanTask.objects.bulk_create(new_rows)
 
     completed = ctx.completed
     if completed:
@@ -420,11 +428,15 @@ def persist(ctx: StepContext) -> None:
 
     if inst.pk is None:
         inst.save()
-    else:
-        inst.save(update_fields=fields)
-    if ctx.audit:
-        AuditEvent.objects.bulk_create(ctx.audit)
-        ctx.audit = []
+    # The step's remaining writes go to the database in one round trip.
+    with fastsql.pipeline():
+        for row in closed:
+            fastsql.update_row(row, ["state", "completed_at", "completed_by"])
+        fastsql.insert_rows(HumanTask, new_rows, _insert_fields(HumanTask))
+        if inst.pk is not None:
+            fastsql.update_row(inst, fields)
+        fastsql.insert_rows(AuditEvent, ctx.audit, _insert_fields(AuditEvent))
+    ctx.audit = []
 
 
 def after_commit(ctx: StepContext) -> None:

@@ -1,0 +1,80 @@
+"""Lean writes for the step's hot path.
+
+Each step writes the same few rows; Django's ORM spends more time compiling those
+statements than the database spends running them (see docs/performance.md). These
+helpers build plain UPDATE/INSERT statements from the models' own metadata and adapt
+every value with the field's own `get_db_prep_save`, so types, JSON and time zones are
+handled exactly as the ORM would, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+from django.db import connection, models
+
+
+@lru_cache(maxsize=64)
+def _columns(model: type[models.Model], names: tuple[str, ...]) -> tuple[list[Any], str]:
+    fields = [model._meta.get_field(name) for name in names]
+    quoted = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    return fields, quoted
+
+
+def update_row(instance: models.Model, names: Sequence[str]) -> None:
+    """UPDATE one row's columns from the instance's current attribute values."""
+    model = type(instance)
+    fields, _ = _columns(model, tuple(names))
+    sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    params = [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
+    params.append(instance.pk)
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {sets} WHERE {pk} = %s", params)  # noqa: S608
+
+
+def insert_rows(model: type[models.Model], objs: Iterable[models.Model], names: Sequence[str]) -> None:
+    """INSERT many rows in one statement. Primary keys are not read back."""
+    objs = list(objs)
+    if not objs:
+        return
+    fields, quoted = _columns(model, tuple(names))
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params: list[Any] = []
+    for obj in objs:
+        params.extend(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    sql = f"INSERT INTO {table} ({quoted}) VALUES " + ", ".join([row] * len(objs))  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+class pipeline:
+    """Send the enclosed writes to PostgreSQL in one round trip (psycopg 3 pipeline mode).
+
+    Only for statements whose results are not read inside the block. Elsewhere (SQLite,
+    which has no round trips) it does nothing. Errors surface when the block ends, as
+    Django's database exceptions.
+    """
+
+    def __enter__(self):
+        self._pipeline = None
+        if connection.vendor == "postgresql":
+            connection.ensure_connection()
+            self._errors = connection.wrap_database_errors
+            self._errors.__enter__()
+            self._pipeline = connection.connection.pipeline()
+            self._pipeline.__enter__()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if self._pipeline is None:
+            return False
+        try:
+            self._pipeline.__exit__(exc_type, exc, tb)
+        except BaseException as error:
+            return self._errors.__exit__(type(error), error, error.__traceback__)
+        return self._errors.__exit__(exc_type, exc, tb)

@@ -130,6 +130,7 @@ def _db_parts(rounds: int, loop_iterations: int) -> dict:
             per_completion.append(time.perf_counter() - t0)
         assert ProcessInstance.objects.get(pk=inst.pk).status == "completed"
     audit_per_instance = AuditEvent.objects.filter(instance=inst).count()
+    profile = _profile_steps(user, rounds=max(20, rounds // 2))
 
     loop = services.start(key="bench_loop", org_unit="UGEL01", started_by=user)
     for _ in range(loop_iterations):
@@ -148,6 +149,59 @@ def _db_parts(rounds: int, loop_iterations: int) -> dict:
         "d_ms": statistics.median(long_times) * 1000,
         "d_state_bytes": len(loop.state),
         "audit_events_per_instance": audit_per_instance,
+        "profile": profile,
+    }
+
+
+def _profile_steps(user, rounds: int) -> dict:
+    """Where a completion's time goes: wall time per engine phase, and statements sent."""
+    import collections
+    import functools
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from engine import runtime, services
+
+    spent: dict[str, float] = collections.defaultdict(float)
+    originals = {}
+
+    def timed(module, name, label):
+        original = getattr(module, name)
+        originals[(module, name)] = original
+
+        @functools.wraps(original)
+        def wrapper(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[label] += time.perf_counter() - t0
+
+        setattr(module, name, wrapper)
+
+    timed(runtime, "lock_instance", "lock instance row (SELECT ... FOR NO KEY UPDATE)")
+    timed(runtime, "load_workflow", "restore SpiffWorkflow state")
+    timed(runtime, "run_engine", "SpiffWorkflow: complete task, engine steps, prune")
+    timed(runtime, "dump_workflow", "serialize SpiffWorkflow state")
+    timed(runtime, "persist", "persist (incl. serialize): task rows, instance, audit")
+    instances = [services.start(key="bench_approval", org_unit="UGEL01", started_by=user).pk
+                 for _ in range(rounds)]
+    task_ids = [_open_task_id(pk) for pk in instances]
+    spent.clear()
+    connection.queries_log.clear()  # the log keeps 9,000 entries; start empty to count
+    t0 = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        for task_id in task_ids:
+            services.complete(task_id=task_id, user=user, data={"decision": "ok"})
+    total = time.perf_counter() - t0
+    for (module, name), original in originals.items():
+        setattr(module, name, original)
+    n = len(task_ids)
+    return {
+        "total_ms": total / n * 1000,
+        "phases_ms": {label: value / n * 1000 for label, value in spent.items()},
+        "statements": len(queries.captured_queries) / n,
     }
 
 
@@ -288,6 +342,17 @@ def _report(r: dict, args) -> str:
             lines.append(
                 f"| (d) engine API on {db}, after {args.loop} loop iterations | {d['d_ms']:.3f} | "
                 f"stored state {d['d_state_bytes']:,} bytes |")
+    for db in ("sqlite", "postgresql"):
+        if db in r and "profile" in r[db]:
+            p = r[db]["profile"]
+            lines += ["", f"Where a completion's time goes on {db} (mean of {args.rounds // 2} completions, "
+                      f"{p['total_ms']:.3f} ms each, {p['statements']:.1f} SQL statements each incl. "
+                      "BEGIN/COMMIT where the backend logs them):", "",
+                      "| phase | ms |", "|---|---|"]
+            for label, value in p["phases_ms"].items():
+                lines.append(f"| {label} | {value:.3f} |")
+            other = p["total_ms"] - sum(v for k, v in p["phases_ms"].items() if not k.startswith("serialize"))
+            lines.append(f"| rest: read + lock open task rows, BEGIN/COMMIT, Django | {other:.3f} |")
     lines.append("")
     for db in ("sqlite", "postgresql"):
         if db in r:

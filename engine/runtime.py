@@ -228,6 +228,15 @@ def lock_instance(instance_id: int | None = None, *, task_pk: int | None = None)
     return inst
 
 
+def lock_open_tasks(instance_id: int) -> list[HumanTask]:
+    """The instance's open task rows, locked so a concurrent claim waits for the step.
+    Call after lock_instance() (always in that order: instance first, then tasks)."""
+    lock = " FOR NO KEY UPDATE" if connection.features.has_select_for_no_key_update else ""
+    sql = (f"SELECT * FROM {HumanTask._meta.db_table} "  # noqa: S608
+           f"WHERE instance_id = %s AND state = %s ORDER BY id{lock}")
+    return list(HumanTask.objects.raw(sql, [instance_id, HumanTaskState.OPEN]))
+
+
 class EngineFailure(Exception):
     """Internal: the engine part of a step failed; carries what the incident needs."""
 
@@ -518,7 +527,8 @@ def run_step(instance_id: int | None, *, kind: str, payload: dict, actor: Any, a
             if inst.status not in allowed:
                 raise ConflictError(_status_conflict(inst))
             loaded = loaded_spec(inst)
-            ctx = StepContext(instance=inst, actor=actor, loaded=loaded)
+            ctx = StepContext(instance=inst, actor=actor, loaded=loaded,
+                              open_rows=lock_open_tasks(inst.pk))
             try:
                 ctx.workflow = load_workflow(inst, loaded)
             except Exception as exc:  # noqa: BLE001

@@ -314,15 +314,11 @@ def complete(*, task_id: int, user: Any, data: dict[str, Any] | None = None,
     data = runtime.json_safe(data or {}, "Datos del formulario")
 
     def act(ctx: runtime.StepContext) -> None:
-        # The instance row is locked; lock its open task rows too, so a concurrent claim
-        # waits for this step and the rows are read once for the whole step.
-        rows = list(HumanTask.objects.select_for_update(no_key=True).filter(
-            instance=ctx.instance, state=HumanTaskState.OPEN))
-        locked = next((r for r in rows if r.pk == task_id), None)
+        # run_step locked the instance row and its open task rows (ctx.open_rows).
+        locked = next((r for r in ctx.open_rows or [] if r.pk == task_id), None)
         if locked is None:
             _ensure_open(_task_row(task_id))
             raise ConflictError("Esta tarea ya no está pendiente.")
-        ctx.open_rows = rows
         if locked.claimed_by_id is not None and locked.claimed_by_id != getattr(user, "pk", None):
             raise ConflictError("Otra persona tomó esta tarea; ya no puede completarla usted.")
         if expected_version is not None and ctx.instance.lock_version != expected_version:

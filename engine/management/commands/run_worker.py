@@ -47,13 +47,15 @@ class Command(BaseCommand):
 
             fire_due_timers()
             call_command("db_worker", batch=True, interval=interval, startup_delay=False,
-                         verbosity=options.get("verbosity", 1))
+                         reload=False, verbosity=options.get("verbosity", 1))
             return
         sweeper = threading.Thread(target=sweep_forever, name="timer-sweep", daemon=True)
         sweeper.start()
         self.stdout.write(f"Worker started (timer sweep every {sweep_seconds}s). Ctrl-C to stop.")
         try:
-            call_command("db_worker", interval=interval, startup_delay=False,
+            # No autoreload: it would re-run this command in a child process and start a
+            # second sweeper; runserver already reloads the portal in development.
+            call_command("db_worker", interval=interval, startup_delay=False, reload=False,
                          verbosity=options.get("verbosity", 1))
         finally:
             stop.set()

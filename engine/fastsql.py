@@ -78,3 +78,50 @@ class pipeline:
         except BaseException as error:
             return self._errors.__exit__(type(error), error, error.__traceback__)
         return self._errors.__exit__(exc_type, exc, tb)
+
+
+def _row_converters(model: type[models.Model], columns: tuple[str, ...]) -> list[tuple[str, Any, list]]:
+    """(attname, col, converters) per selected column, exactly as the ORM's compiler
+    builds them; cached on the connection (converters are bound to it)."""
+    cache = connection.__dict__.setdefault("_engine_converters", {})
+    key = (model, columns)
+    if key not in cache:
+        by_column = {f.column: f for f in model._meta.concrete_fields}
+        table = model._meta.db_table
+        plan = []
+        for name in columns:
+            field = by_column.get(name)
+            if field is None:
+                plan.append((name, None, []))
+                continue
+            col = field.get_col(table)
+            plan.append((field.attname, col,
+                         connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
+        cache[key] = plan
+    return cache[key]
+
+
+def rows_to_models(model: type[models.Model], cursor: Any) -> list[models.Model]:
+    """Build model instances from a cursor's rows; columns that are not fields of the
+    model (e.g. joined values) are set as plain attributes."""
+    rows = cursor.fetchall()  # first: in pipeline mode this is what receives the result
+    if not rows:
+        return []
+    columns = tuple(d[0] for d in cursor.description)
+    plan = _row_converters(model, columns)
+    # from_db() expects values in the model's field order, whatever the table's order.
+    field_names = [f.attname for f in model._meta.concrete_fields]
+    result = []
+    for row in rows:
+        by_name, extras = {}, {}
+        for (attname, col, converters), value in zip(plan, row, strict=True):
+            if col is None:
+                extras[attname] = value
+                continue
+            for converter in converters:
+                value = converter(value, col, connection)
+            by_name[attname] = value
+        obj = model.from_db(connection.alias, field_names, [by_name[n] for n in field_names])
+        obj.__dict__.update(extras)
+        result.append(obj)
+    return result

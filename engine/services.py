@@ -372,36 +372,39 @@ def cancel(*, instance_id: int, by: Any, reason: str) -> ProcessInstance:
     return inst
 
 
-def suspend(*, instance_id: int, by: Any, reason: str = "") -> ProcessInstance:
+def _change_status(*, instance_id: int, by: Any, reason: str, action: str,
+                   allowed: tuple[str, ...], new_status) -> ProcessInstance:
+    """Suspend or resume: only the status moves; the workflow state is untouched."""
     with transaction.atomic():
         inst = runtime.lock_instance(instance_id)
-        if inst.status not in (*ACTIVE_STATUSES, InstanceStatus.INCIDENT):
+        if inst.status not in allowed:
             raise ConflictError(runtime._status_conflict(inst))
-        inst.suspended_from, inst.status = inst.status, InstanceStatus.SUSPENDED
+        inst.status, inst.suspended_from = new_status(inst), (
+            inst.status if action == AuditAction.SUSPEND else "")
         inst.updated_at = timezone.now()
         inst.lock_version += 1
         inst.save(update_fields=["status", "suspended_from", "updated_at", "lock_version"])
         AuditEvent.objects.create(
-            instance=inst, definition_id=inst.definition_id, action=AuditAction.SUSPEND,
+            instance=inst, definition_id=inst.definition_id, action=action,
             actor=by if getattr(by, "pk", None) else None, data={"reason": reason},
         )
     return inst
 
 
+def suspend(*, instance_id: int, by: Any, reason: str = "") -> ProcessInstance:
+    """Hold an instance: its tasks cannot be completed and its timers do not fire."""
+    return _change_status(
+        instance_id=instance_id, by=by, reason=reason, action=AuditAction.SUSPEND,
+        allowed=(*ACTIVE_STATUSES, InstanceStatus.INCIDENT),
+        new_status=lambda inst: InstanceStatus.SUSPENDED)
+
+
 def resume(*, instance_id: int, by: Any, reason: str = "") -> ProcessInstance:
-    with transaction.atomic():
-        inst = runtime.lock_instance(instance_id)
-        if inst.status != InstanceStatus.SUSPENDED:
-            raise ConflictError(runtime._status_conflict(inst))
-        inst.status = inst.suspended_from or InstanceStatus.RUNNING
-        inst.suspended_from = ""
-        inst.updated_at = timezone.now()
-        inst.lock_version += 1
-        inst.save(update_fields=["status", "suspended_from", "updated_at", "lock_version"])
-        AuditEvent.objects.create(
-            instance=inst, definition_id=inst.definition_id, action=AuditAction.RESUME,
-            actor=by if getattr(by, "pk", None) else None, data={"reason": reason},
-        )
+    """Release a suspended instance; timers that came due meanwhile fire now."""
+    inst = _change_status(
+        instance_id=instance_id, by=by, reason=reason, action=AuditAction.RESUME,
+        allowed=(InstanceStatus.SUSPENDED,),
+        new_status=lambda inst: inst.suspended_from or InstanceStatus.RUNNING)
     if inst.next_timer_at is not None and inst.next_timer_at <= timezone.now():
         fire_due_timers(instance_id=inst.pk)
         inst.refresh_from_db()

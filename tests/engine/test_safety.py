@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from SpiffWorkflow.util.task import TaskState
 
 from engine import services
 from engine.errors import DeploymentError, StepFailed, UnsafeXmlError
-from engine.models import AuditEvent, HumanTask, Incident, InstanceStatus, ProcessDefinition
-from engine.runtime import load_workflow, loaded_spec
-from engine.serialization import all_tasks
+from engine.models import AuditEvent, Incident, InstanceStatus, ProcessDefinition
 
 from .conftest import DIAGRAMS, open_task, open_tasks
+from .constructs import task_data
 
 pytestmark = pytest.mark.django_db
 
 USER_TASKS = (DIAGRAMS / "user_tasks.bpmn").read_text(encoding="utf-8")
 _BODY = USER_TASKS.split("\n", 1)[1]  # without the XML declaration
-
-
-def task_data(row: HumanTask) -> dict:
-    """The data an open human task's form would show."""
-    inst = row.instance
-    inst.refresh_from_db()
-    wf = load_workflow(inst, loaded_spec(inst))
-    task = next(t for t in all_tasks(wf) if t.id == row.task_id)
-    assert task.state == TaskState.READY
-    return dict(task.data)
 
 
 def nothing_saved() -> None:

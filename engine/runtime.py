@@ -403,13 +403,18 @@ def persist(ctx: StepContext) -> None:
             continue
         info = ctx.loaded.user_tasks.get(task.task_spec.name)
         properties = dict(info.properties) if info else {}
-        candidate = registry.lane_resolver.resolve(LaneContext(
-            lane=task.task_spec.lane,
-            properties=properties,
-            element_id=info.element_id if info else task.task_spec.name,
-            instance_org_unit=inst.org_unit,
-            data=task.data,
-        ))
+        try:
+            candidate = registry.lane_resolver.resolve(LaneContext(
+                lane=task.task_spec.lane,
+                properties=properties,
+                element_id=info.element_id if info else task.task_spec.name,
+                instance_org_unit=inst.org_unit,
+                data=task.data,
+            ))
+        except (LookupError, ValueError) as exc:
+            # Nobody could be given this task: an incident an administrator can fix and
+            # retry, rather than a task that sits in no one's inbox.
+            raise EngineFailure(exc, task.task_spec.bpmn_id or task.task_spec.name) from exc
         row = HumanTask(
             instance=inst, task_id=task_id,
             element_id=info.element_id if info else task.task_spec.name,

@@ -215,3 +215,19 @@ def test_incident_instance_can_be_cancelled(user, failing_services):
     assert inst.status == InstanceStatus.CANCELLED
     assert Incident.objects.get(instance=inst).resolution == "cancelled"
     assert open_tasks(inst) == []
+
+
+def test_a_task_that_cannot_be_assigned_becomes_an_incident(user):
+    """A user task whose unit comes from a missing data key is an incident naming the
+    task, not a task that lands in nobody's inbox."""
+    deploy_diagram("user_tasks")
+    inst = services.start(key="user_tasks", data={}, org_unit="IE01", started_by=user)
+    fill = open_task(inst, "fill")
+    with pytest.raises(StepFailed) as info:
+        services.complete(task_id=fill.pk, user=user, data={})
+    inst.refresh_from_db()
+    assert inst.status == InstanceStatus.INCIDENT
+    incident = Incident.objects.get(pk=info.value.incident_id)
+    assert incident.element_id == "verify"
+    assert "ugel" in incident.message
+    assert [t.element_id for t in open_tasks(inst)] == ["fill"]

@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -598,9 +598,3 @@ def json_safe(data: dict[str, Any], what: str) -> dict[str, Any]:
     except (TypeError, ValueError) as exc:
         raise EngineError(f"{what}: los datos no son JSON válido ({exc}).") from exc
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-__all__ = ["run_step", "persist", "StepContext", "timedelta"]

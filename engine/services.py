@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -591,7 +590,3 @@ def _message_start_definitions(name: str) -> list[ProcessDefinition]:
         d for d in candidates
         if latest.get(d.key) == d.version and name in (d.message_starts or [])
     ]
-
-
-def processes_dir() -> Path:
-    return Path(getattr(settings, "ENGINE", {}).get("PROCESSES_DIR", "processes"))

@@ -3,10 +3,10 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
-from .errors import DeploymentError
+from . import services
+from .errors import DeploymentError, EngineError
 from .forms import DeployUploadForm
 from .models import AuditEvent, HumanTask, Incident, ProcessDefinition, ProcessInstance
-from .services import deploy
 
 
 @admin.register(ProcessDefinition)
@@ -25,7 +25,7 @@ class ProcessDefinitionAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             content = form.cleaned_data["bpmn_file"].read()
             try:
-                results = deploy(content=content, source=form.cleaned_data["bpmn_file"].name,
+                results = services.deploy(content=content, source=form.cleaned_data["bpmn_file"].name,
                                  deployed_by=request.user)
             except DeploymentError as exc:
                 problems = exc.problems
@@ -48,6 +48,39 @@ class ProcessInstanceAdmin(admin.ModelAdmin):
     search_fields = ("business_key",)
     exclude = ("state",)
     readonly_fields = [f.name for f in ProcessInstance._meta.fields if f.name != "state"]
+    actions = ["retry_failed_step", "suspend_instances", "resume_instances"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # instances change only through engine steps (and these actions)
+
+    def _run(self, request, queryset, operation, done: str) -> None:
+        ok = 0
+        for inst in queryset:
+            try:
+                operation(instance_id=inst.pk, by=request.user)
+                ok += 1
+            except EngineError as exc:
+                messages.error(request, _("Instancia N.° %(pk)s: %(error)s") % {"pk": inst.pk, "error": exc})
+        if ok:
+            messages.success(request, done % {"count": ok})
+
+    @admin.action(description=_("Reintentar el paso fallido (incidencia)"), permissions=["view"])
+    def retry_failed_step(self, request, queryset):
+        self._run(request, queryset, services.retry, _("%(count)s instancia(s) reintentada(s)."))
+
+    @admin.action(description=_("Suspender"), permissions=["view"])
+    def suspend_instances(self, request, queryset):
+        self._run(request, queryset, services.suspend, _("%(count)s instancia(s) suspendida(s)."))
+
+    @admin.action(description=_("Reanudar"), permissions=["view"])
+    def resume_instances(self, request, queryset):
+        self._run(request, queryset, services.resume, _("%(count)s instancia(s) reanudada(s)."))
+
+    def get_actions(self, request):
+        # Steps are for administrators of the engine, not for anyone who can view instances.
+        if not request.user.is_superuser:
+            return {}
+        return super().get_actions(request)
 
 
 @admin.register(HumanTask)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from engine.models import ProcessDefinition
+from engine import services
+from engine.errors import StepFailed
+from engine.models import InstanceStatus, ProcessDefinition
 
-from .conftest import DIAGRAMS
+from .conftest import DIAGRAMS, deploy_diagram, open_task
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +50,26 @@ def test_uploading_a_file_with_the_wrong_extension_is_refused(admin_client):
     response = admin_client.post(URL, {"bpmn_file": SimpleUploadedFile("x.exe", b"MZ")})
     assert "extensión .bpmn" in response.content.decode()
     assert ProcessDefinition.objects.count() == 0
+
+
+def test_an_administrator_retries_a_failed_step_from_the_instance_list(admin_client, engine_registry):
+    """After the cause is fixed, the admin action 'Reintentar' replays the failed step."""
+    def reniec_down(ctx, dni):
+        raise RuntimeError("RENIEC no responde")
+
+    engine_registry.register_service("create_account", lambda ctx, username: {"username": username})
+    engine_registry.register_service("reniec_lookup", reniec_down)
+    deploy_diagram("robust_incident")
+    officer = get_user_model().objects.get(username="admin")
+    inst = services.start(key="robust_incident", started_by=officer)
+    with pytest.raises(StepFailed):
+        services.complete(task_id=open_task(inst, "fill").pk, user=officer, data={"dni": "45678912"})
+    engine_registry.register_service("reniec_lookup", lambda ctx, dni: {"dni": dni, "nombres": "ANA"})
+
+    response = admin_client.post("/admin/engine/processinstance/", {
+        "action": "retry_failed_step", "_selected_action": [inst.pk]}, follow=True)
+
+    assert "1 instancia(s) reintentada(s)" in response.content.decode()
+    inst.refresh_from_db()
+    assert inst.status != InstanceStatus.INCIDENT
+    assert inst.incidents.get().resolution == "retried"

@@ -40,6 +40,7 @@ from .models import (
     MessageWait,
     ProcessDefinition,
     ProcessInstance,
+    StepKind,
 )
 from .registry import LaneContext, ServiceContext, registry
 from .scripting import EngineScriptEngine
@@ -102,6 +103,7 @@ class StepContext:
     # Open human-task rows, when the action already read (and locked) them.
     open_rows: list[HumanTask] | None = None
     completed: bool = False  # the workflow reached its end (set by run_engine)
+    keep_incident: bool = False  # an incident that only a retry can settle is still open
 
     def record(self, action: str, *, task: Any = None, element_id: str = "", role: str = "",
                unit: str = "", data: dict | None = None, task_id: Any = None) -> None:
@@ -434,6 +436,11 @@ def persist(ctx: StepContext) -> None:
         inst.ended_at = now
         inst.next_timer_at = None
         ctx.record(AuditAction.END)
+        if ctx.keep_incident:  # the process ended another way: nothing is left to redo
+            Incident.objects.filter(instance=inst, resolved_at__isnull=True).update(
+                resolved_at=now, resolution="obsolete")
+    elif ctx.keep_incident:
+        inst.status = InstanceStatus.INCIDENT
     elif inst.status not in (InstanceStatus.SUSPENDED, InstanceStatus.CANCELLED):
         inst.status = InstanceStatus.RUNNING if ready else InstanceStatus.WAITING
     if not completed:
@@ -482,9 +489,9 @@ def record_incident(instance_id: int, *, kind: str, payload: dict, actor: Any,
     with transaction.atomic():
         inst = lock_instance(instance_id)
         now = timezone.now()
-        Incident.objects.filter(instance=inst, resolved_at__isnull=True).update(
-            resolved_at=now, resolution="superseded"
-        )
+        Incident.objects.filter(
+            instance=inst, resolved_at__isnull=True, step_kind__in=REPLAYABLE_KINDS
+        ).update(resolved_at=now, resolution="superseded")
         status_before = inst.status if inst.status != InstanceStatus.INCIDENT else ""
         previous = Incident.objects.filter(instance=inst).order_by("-pk").first()
         if not status_before and previous is not None:
@@ -508,10 +515,27 @@ def record_incident(instance_id: int, *, kind: str, payload: dict, actor: Any,
     return incident
 
 
-def resolve_incidents(ctx: StepContext, resolution: str) -> None:
-    Incident.objects.filter(instance=ctx.instance, resolved_at__isnull=True).update(
-        resolved_at=timezone.now(), resolution=resolution
-    )
+# A failed completion is redone when the officer completes the same task again, and a
+# failed timer when the clock fires it again: the next such step settles the incident.
+# A failed message or start cannot happen again by itself: only a retry settles it.
+REPLAYABLE_KINDS = (StepKind.COMPLETE, StepKind.TIMER)
+
+
+def settle_incidents(ctx: StepContext, *, retrying: int | None, kind: str, payload: dict) -> None:
+    """Call inside a successful step: close the incidents this step redid; any other
+    open incident keeps the instance in status 'incident'."""
+    now = timezone.now()
+    for incident in Incident.objects.filter(instance=ctx.instance, resolved_at__isnull=True):
+        same_task = (incident.step_kind == kind == StepKind.COMPLETE
+                     and incident.step_payload.get("task") == payload.get("task"))
+        if incident.pk == retrying:
+            resolution = "retried"
+        elif same_task or incident.step_kind == kind == StepKind.TIMER:
+            resolution = "superseded"
+        else:
+            ctx.keep_incident = True
+            continue
+        Incident.objects.filter(pk=incident.pk).update(resolved_at=now, resolution=resolution)
 
 
 def step_failed(incident: Incident) -> StepFailed:
@@ -530,7 +554,8 @@ ACT = Callable[[StepContext], None]
 
 
 def run_step(instance_id: int | None, *, kind: str, payload: dict, actor: Any, act: ACT,
-             allowed: tuple[str, ...] = ACTIVE_STATUSES, task_pk: int | None = None) -> StepContext:
+             allowed: tuple[str, ...] = ACTIVE_STATUSES, task_pk: int | None = None,
+             retrying: int | None = None) -> StepContext:
     """Run one step on an existing instance (given by id, or by one of its task rows).
     `act` receives the context with the workflow loaded; it raises ConflictError for
     precondition failures (nothing is recorded) and calls run_engine() for the engine
@@ -549,8 +574,8 @@ def run_step(instance_id: int | None, *, kind: str, payload: dict, actor: Any, a
             except Exception as exc:  # noqa: BLE001
                 raise EngineFailure(exc, "") from exc
             act(ctx)
-            if inst.status == InstanceStatus.INCIDENT:
-                resolve_incidents(ctx, "superseded")
+            if inst.status == InstanceStatus.INCIDENT or retrying is not None:
+                settle_incidents(ctx, retrying=retrying, kind=kind, payload=payload)
             persist(ctx)
             after_commit(ctx)
     except EngineFailure as failure:

@@ -305,7 +305,7 @@ def reassign(*, task_id: int, to_user: Any | None, by: Any, reason: str = "") ->
 
 
 def complete(*, task_id: int, user: Any, data: dict[str, Any] | None = None,
-             expected_version: int | None = None) -> ProcessInstance:
+             expected_version: int | None = None, _retrying: int | None = None) -> ProcessInstance:
     """Complete a READY user task with form data, then run the engine until it waits.
 
     `expected_version` is the instance's lock_version the caller's page was built from;
@@ -339,6 +339,7 @@ def complete(*, task_id: int, user: Any, data: dict[str, Any] | None = None,
     ctx = runtime.run_step(
         None, task_pk=task_id, kind=StepKind.COMPLETE, payload={"task": task_id, "data": data},
         actor=user, act=act, allowed=(*ACTIVE_STATUSES, InstanceStatus.INCIDENT),
+        retrying=_retrying,
     )
     return ctx.instance
 
@@ -428,17 +429,31 @@ def retry(*, instance_id: int, by: Any) -> ProcessInstance:
     if kind == StepKind.COMPLETE:
         actor = incident.actor or by
         row = _task_row(int(payload["task"]))
+        if row.state != HumanTaskState.OPEN:
+            # The process went on another way (e.g. a boundary event closed the task):
+            # there is nothing left to redo.
+            with transaction.atomic():
+                runtime.lock_instance(instance_id)
+                Incident.objects.filter(pk=incident.pk).update(
+                    resolved_at=timezone.now(), resolution="obsolete")
+                inst = ProcessInstance.objects.get(pk=instance_id)
+                others = Incident.objects.filter(instance_id=instance_id, resolved_at__isnull=True)
+                if inst.status == InstanceStatus.INCIDENT and not others.exists():
+                    inst.status = incident.status_before or InstanceStatus.RUNNING
+                    inst.save(update_fields=["status"])
+            return ProcessInstance.objects.get(pk=instance_id)
         if row.claimed_by_id not in (None, getattr(actor, "pk", None)):
             actor = row.claimed_by
-        complete(task_id=row.pk, user=actor, data=payload.get("data") or {})
+        complete(task_id=row.pk, user=actor, data=payload.get("data") or {},
+                 _retrying=incident.pk)
     elif kind == StepKind.MESSAGE:
         runtime.run_step(instance_id, kind=kind, payload=payload, actor=by,
                          act=_message_act(payload["name"], payload.get("payload"),
                                           payload.get("correlations") or {}),
-                         allowed=allowed)
+                         allowed=allowed, retrying=incident.pk)
     elif kind == StepKind.TIMER:
         runtime.run_step(instance_id, kind=kind, payload=payload, actor=by, act=_timer_act,
-                         allowed=allowed)
+                         allowed=allowed, retrying=incident.pk)
     else:  # START: continue from the stored initial state
         message = payload.get("message")
 
@@ -452,9 +467,7 @@ def retry(*, instance_id: int, by: Any) -> ProcessInstance:
             runtime.run_engine(ctx, run)
 
         runtime.run_step(instance_id, kind=kind, payload=payload, actor=by, act=act,
-                         allowed=allowed)
-    with transaction.atomic():
-        Incident.objects.filter(pk=incident.pk, resolution="superseded").update(resolution="retried")
+                         allowed=allowed, retrying=incident.pk)
     return ProcessInstance.objects.get(pk=instance_id)
 
 
@@ -551,7 +564,10 @@ def deliver_message(*, name: str, payload: Any = None, business_key: str | None 
         raise EngineError("Demasiados mensajes encadenados; se detuvo la entrega.")
     correlations = correlations or {}
     receivers: list[int] = []
-    qs = ProcessInstance.objects.filter(message_waits__name=name, status__in=ACTIVE_STATUSES)
+    # An instance with an open incident still waits for its messages: losing one would be
+    # worse than delivering it while an administrator fixes something else.
+    deliverable = (*ACTIVE_STATUSES, InstanceStatus.INCIDENT)
+    qs = ProcessInstance.objects.filter(message_waits__name=name, status__in=deliverable)
     if business_key:
         qs = qs.filter(business_key=business_key)
     if sender_instance_id is not None:
@@ -562,7 +578,7 @@ def deliver_message(*, name: str, payload: Any = None, business_key: str | None 
         for pk in list(qs.values_list("pk", flat=True).distinct()):
             try:
                 runtime.run_step(pk, kind=StepKind.MESSAGE, payload=payload_record, actor=actor,
-                                 act=_message_act(name, payload, correlations))
+                                 act=_message_act(name, payload, correlations), allowed=deliverable)
                 receivers.append(pk)
             except (_NotForThisInstance, ConflictError):
                 continue

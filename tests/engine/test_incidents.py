@@ -8,10 +8,12 @@ from django.contrib.auth import get_user_model
 from engine import services
 from engine.errors import ConflictError, StepFailed
 from engine.models import AuditEvent, HumanTask, HumanTaskState, Incident, InstanceStatus, ProcessInstance
+from engine.registry import DefaultLaneResolver
 from engine.runtime import load_workflow, loaded_spec
 from engine.serialization import all_tasks
 
 from .conftest import assert_round_trip, deploy_diagram, open_task, open_tasks
+from .constructs import task_data
 
 pytestmark = pytest.mark.django_db
 
@@ -231,3 +233,84 @@ def test_a_task_that_cannot_be_assigned_becomes_an_incident(user):
     assert incident.element_id == "verify"
     assert "ugel" in incident.message
     assert [t.element_id for t in open_tasks(inst)] == ["fill"]
+
+
+def test_a_message_is_not_lost_while_an_unrelated_incident_is_open(user, engine_registry):
+    """A message that arrives while a failed completion awaits its fix is delivered, and
+    the case goes on once the completion is retried."""
+    engine_registry.register_service("reniec_lookup", reniec_down)
+    deploy_diagram("robust_incident_message")
+    inst = services.start(key="robust_incident_message", business_key="EXP-7", started_by=user)
+    fill = open_task(inst, "fill")
+    with pytest.raises(StepFailed):
+        services.complete(task_id=fill.pk, user=user, data={"dni": "45678912"})
+
+    received = services.deliver_message(name="oficio_recibido", payload={"numero": "OF-12"},
+                                        business_key="EXP-7")
+
+    assert received == [inst.pk]
+    inst.refresh_from_db()
+    assert inst.waiting_messages == []
+    assert inst.status == InstanceStatus.INCIDENT  # the failed completion still needs its fix
+    engine_registry.register_service("reniec_lookup", reniec_ok)
+    services.retry(instance_id=inst.pk, by=user)
+    inst.refresh_from_db()
+    assert inst.status == InstanceStatus.RUNNING
+    review = open_task(inst, "review")
+    data = task_data(review)
+    assert data["oficio"] == {"numero": "OF-12"}
+    assert data["reniec"]["nombres"] == "ANA QUISPE"
+
+
+def test_a_failed_message_step_is_kept_and_delivered_again_by_retry(user, engine_registry):
+    """When the step that receives a message fails, the payload is kept in the incident;
+    retrying it after the fix delivers it, since the sender will not send it again."""
+    class NoUnitResolver(DefaultLaneResolver):
+        def resolve(self, ctx):
+            raise LookupError("la unidad del director no está registrada")
+
+    deploy_diagram("message_catch")
+    inst = services.start(key="message_catch", business_key="EXP-9", started_by=user)
+    engine_registry.lane_resolver = NoUnitResolver()
+
+    received = services.deliver_message(name="documento_listo", payload={"numero": "OF-3"},
+                                        business_key="EXP-9")
+
+    assert received == [inst.pk]
+    inst.refresh_from_db()
+    assert inst.status == InstanceStatus.INCIDENT
+    incident = Incident.objects.get(instance=inst, resolved_at__isnull=True)
+    assert incident.step_kind == "message"
+    assert incident.step_payload["payload"] == {"numero": "OF-3"}
+    assert inst.waiting_messages == ["documento_listo"]  # the failed step changed nothing
+
+    engine_registry.lane_resolver = DefaultLaneResolver()
+    services.retry(instance_id=inst.pk, by=user)
+
+    inst.refresh_from_db()
+    incident.refresh_from_db()
+    assert incident.resolution == "retried"
+    assert inst.status == InstanceStatus.RUNNING
+    assert task_data(open_task(inst, "read_doc"))["documento"] == {"numero": "OF-3"}
+
+
+def test_an_incident_whose_task_was_closed_meanwhile_is_settled_as_obsolete(user, engine_registry):
+    """If the process moved on another way (the request was withdrawn), retrying the failed
+    completion does nothing and closes the incident instead of raising a conflict."""
+    engine_registry.register_service("reniec_lookup", reniec_down)
+    deploy_diagram("robust_incident_withdrawn")
+    inst = services.start(key="robust_incident_withdrawn", business_key="EXP-10", started_by=user)
+    with pytest.raises(StepFailed):
+        services.complete(task_id=open_task(inst, "review").pk, user=user, data={"dni": "1"})
+
+    services.deliver_message(name="solicitud_retirada", business_key="EXP-10")
+    inst.refresh_from_db()
+    assert [t.element_id for t in open_tasks(inst)] == ["archive"]
+    assert inst.status == InstanceStatus.INCIDENT  # the failed completion is still open
+
+    services.retry(instance_id=inst.pk, by=user)
+
+    inst.refresh_from_db()
+    assert inst.status == InstanceStatus.RUNNING
+    assert inst.incidents.get().resolution == "obsolete"
+    assert [t.element_id for t in open_tasks(inst)] == ["archive"]

@@ -60,7 +60,7 @@ log = logging.getLogger(__name__)
 PRUNE_KEEP = 12
 
 
-def _engine_settings() -> dict[str, Any]:
+def engine_settings() -> dict[str, Any]:
     return getattr(settings, "ENGINE", {})
 
 
@@ -160,12 +160,12 @@ SCRIPT_ENGINE = EngineScriptEngine(functions=_script_functions, service_caller=_
 # --- Loading and saving --------------------------------------------------------------------------
 
 
-def _fetch_xml(key: str, version: int) -> str:
+def fetch_xml(key: str, version: int) -> str:
     return ProcessDefinition.objects.values_list("xml", flat=True).get(key=key, version=version)
 
 
 def loaded_spec(instance: ProcessInstance) -> LoadedSpec:
-    return load_spec(instance.definition, instance.callee_versions, _fetch_xml)
+    return load_spec(instance.definition, instance.callee_versions, fetch_xml)
 
 
 def new_workflow(loaded: LoadedSpec) -> BpmnWorkflow:
@@ -566,7 +566,7 @@ def run_step(instance_id: int | None, *, kind: str, payload: dict, actor: Any, a
             inst, open_rows = lock_step_rows(instance_id, task_pk=task_pk)
             locked_pk = inst.pk
             if inst.status not in allowed:
-                raise ConflictError(_status_conflict(inst))
+                raise ConflictError(status_conflict(inst))
             loaded = loaded_spec(inst)
             ctx = StepContext(instance=inst, actor=actor, loaded=loaded, open_rows=open_rows)
             try:
@@ -602,7 +602,7 @@ def deliver_thrown(ctx: StepContext) -> None:
             log.info("Message %s from instance %s not delivered: %s", name, ctx.instance.pk, exc)
 
 
-def _status_conflict(inst: ProcessInstance) -> str:
+def status_conflict(inst: ProcessInstance) -> str:
     labels = {
         InstanceStatus.COMPLETED: "ya terminó",
         InstanceStatus.CANCELLED: "fue cancelada",

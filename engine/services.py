@@ -59,13 +59,13 @@ class DeployResult:
 
 
 def _max_bytes() -> int:
-    return int(runtime._engine_settings().get("MAX_BPMN_BYTES", 2 * 1024 * 1024))
+    return int(runtime.engine_settings().get("MAX_BPMN_BYTES", 2 * 1024 * 1024))
 
 
 def _form_exists():
     if registry.forms is not None:
         return registry.forms.exists
-    forms_dir = runtime._engine_settings().get("FORMS_DIR")
+    forms_dir = runtime.engine_settings().get("FORMS_DIR")
     if forms_dir is None:
         return None
     from .registry import DirectoryFormCatalogue
@@ -194,7 +194,7 @@ def start(*, key: str | None = None, definition: ProcessDefinition | None = None
             definition=definition, status=status, business_key=business_key[:200],
             org_unit=org_unit[:64], started_by=actor, callee_versions=callees,
         )
-        loaded = runtime.load_spec(definition, callees, runtime._fetch_xml)
+        loaded = runtime.load_spec(definition, callees, runtime.fetch_xml)
         wf = runtime.new_workflow(loaded)
         wf.task_tree.data.update(data)
         for task in wf.get_tasks(state=TaskState.READY):
@@ -351,7 +351,7 @@ def cancel(*, instance_id: int, by: Any, reason: str) -> ProcessInstance:
     with transaction.atomic():
         inst = runtime.lock_instance(instance_id)
         if inst.status in (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED):
-            raise ConflictError(runtime._status_conflict(inst))
+            raise ConflictError(runtime.status_conflict(inst))
         now = timezone.now()
         closed = HumanTask.objects.filter(instance=inst, state=HumanTaskState.OPEN).update(
             state=HumanTaskState.CANCELLED, completed_at=now)
@@ -378,7 +378,7 @@ def _change_status(*, instance_id: int, by: Any, reason: str, action: str,
     with transaction.atomic():
         inst = runtime.lock_instance(instance_id)
         if inst.status not in allowed:
-            raise ConflictError(runtime._status_conflict(inst))
+            raise ConflictError(runtime.status_conflict(inst))
         inst.status, inst.suspended_from = new_status(inst), (
             inst.status if action == AuditAction.SUSPEND else "")
         inst.updated_at = timezone.now()

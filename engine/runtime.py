@@ -362,7 +362,8 @@ def _insert_fields(model) -> tuple[str, ...]:
 
 
 def persist(ctx: StepContext) -> None:
-    """Save the workflow and everything derived from it. Call inside the step transaction."""
+    """Save the workflow and everything derived from it. Call inside the step transaction,
+    on an instance row that already exists (start() inserts it first)."""
     inst, wf = ctx.instance, ctx.workflow
     assert wf is not None
     now = timezone.now()
@@ -458,15 +459,12 @@ def persist(ctx: StepContext) -> None:
         )
         inst.waiting_messages = messages
 
-    if inst.pk is None:
-        inst.save()
     # The step's remaining writes go to the database in one round trip.
     with fastsql.pipeline():
         for row in closed:
             fastsql.update_row(row, ["state", "completed_at", "completed_by"])
         fastsql.insert_rows(HumanTask, new_rows, _insert_fields(HumanTask))
-        if inst.pk is not None:
-            fastsql.update_row(inst, fields)
+        fastsql.update_row(inst, fields)
         fastsql.insert_rows(AuditEvent, ctx.audit, _insert_fields(AuditEvent))
     ctx.audit = []
 

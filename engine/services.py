@@ -8,7 +8,6 @@ message delivery to other instances) happen after commit.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +44,7 @@ from .models import (
     StepKind,
 )
 from .registry import registry
-from .specs import message_start_names, parse_file, validate_file
+from .specs import ParsedFile, message_start_names, parse_file, validate_file
 
 # --- Deployment ---------------------------------------------------------------------------------
 
@@ -73,18 +72,53 @@ def _form_exists():
     return DirectoryFormCatalogue(forms_dir).exists
 
 
-def deploy(*, content: bytes | str, source: str = "", deployed_by: Any = None,
-           also_available: Iterable[str] = ()) -> list[DeployResult]:
-    """Validate and deploy one BPMN file. Raises DeploymentError listing every problem.
-
-    `also_available` names process keys being deployed in the same batch, so a call
-    activity may refer to a file deployed right after this one.
-    """
+def deploy(*, content: bytes | str, source: str = "", deployed_by: Any = None) -> list[DeployResult]:
+    """Validate and deploy one BPMN file. Raises DeploymentError listing every problem."""
     parsed = parse_file(content, source=source, max_bytes=_max_bytes())
-    deployed_keys = set(ProcessDefinition.objects.values_list("key", flat=True).distinct())
+    return _deploy_parsed(parsed, content, source=source, deployed_by=deployed_by,
+                          available=_deployed_keys())
+
+
+def deploy_directory(*, directory: Path | str, deployed_by: Any = None) -> list[DeployResult]:
+    """Deploy every *.bpmn below a directory, all or nothing. A call activity may call a
+    process from another file of the same batch."""
+    files: list[tuple[Path, bytes, ParsedFile]] = []
+    problems: list[str] = []
+    for path in sorted(Path(directory).rglob("*.bpmn")):
+        content = path.read_bytes()
+        try:
+            files.append((path, content, parse_file(content, source=path.name, max_bytes=_max_bytes())))
+        except DeploymentError as exc:
+            problems.extend(f"{path.name}: {p}" for p in exc.problems)
+    if problems:
+        raise DeploymentError(problems)
+    available = _deployed_keys() | {pid for _, _, parsed in files for pid in parsed.process_ids}
+    results: list[DeployResult] = []
+    with transaction.atomic():
+        for path, content, parsed in files:
+            try:
+                results.extend(_deploy_parsed(parsed, content, source=path.name,
+                                              deployed_by=deployed_by, available=available))
+            except DeploymentError as exc:
+                problems.extend(f"{path.name}: {p}" for p in exc.problems)
+        if problems:
+            transaction.set_rollback(True)
+    if problems:
+        raise DeploymentError(problems)
+    return results
+
+
+def _deployed_keys() -> set[str]:
+    return set(ProcessDefinition.objects.values_list("key", flat=True).distinct())
+
+
+def _deploy_parsed(parsed: ParsedFile, content: bytes | str, *, source: str, deployed_by: Any,
+                   available: set[str]) -> list[DeployResult]:
+    """Validate a parsed file against the registries and save a version of each process
+    whose content changed. `available` are the process keys a call activity may call."""
     problems = validate_file(
         parsed,
-        available_callees=deployed_keys | set(also_available),
+        available_callees=available,
         services=registry.services.keys(),
         known_roles=registry.lane_resolver.known_roles(),
         form_exists=_form_exists(),
@@ -120,36 +154,6 @@ def deploy(*, content: bytes | str, source: str = "", deployed_by: Any = None,
                       "source": source},
             )
             results.append(DeployResult(pid, definition.version, True, definition))
-    return results
-
-
-def deploy_directory(*, directory: Path | str, deployed_by: Any = None) -> list[DeployResult]:
-    """Deploy every *.bpmn below a directory, all or nothing."""
-    files = sorted(Path(directory).rglob("*.bpmn"))
-    parsed = []
-    problems: list[str] = []
-    batch_keys: set[str] = set()
-    for path in files:
-        try:
-            pf = parse_file(path.read_bytes(), source=str(path.name), max_bytes=_max_bytes())
-            batch_keys.update(pf.process_ids)
-            parsed.append(path)
-        except DeploymentError as exc:
-            problems.extend(f"{path.name}: {p}" for p in exc.problems)
-    if problems:
-        raise DeploymentError(problems)
-    results: list[DeployResult] = []
-    with transaction.atomic():
-        for path in parsed:
-            try:
-                results.extend(deploy(content=path.read_bytes(), source=str(path.name),
-                                      deployed_by=deployed_by, also_available=batch_keys))
-            except DeploymentError as exc:
-                problems.extend(f"{path.name}: {p}" for p in exc.problems)
-        if problems:
-            transaction.set_rollback(True)
-    if problems:
-        raise DeploymentError(problems)
     return results
 
 
@@ -440,7 +444,9 @@ def retry(*, instance_id: int, by: Any) -> ProcessInstance:
                 others = Incident.objects.filter(instance_id=instance_id, resolved_at__isnull=True)
                 if inst.status == InstanceStatus.INCIDENT and not others.exists():
                     inst.status = incident.status_before or InstanceStatus.RUNNING
-                    inst.save(update_fields=["status"])
+                    inst.lock_version += 1
+                    inst.updated_at = timezone.now()
+                    inst.save(update_fields=["status", "lock_version", "updated_at"])
             return ProcessInstance.objects.get(pk=instance_id)
         if row.claimed_by_id not in (None, getattr(actor, "pk", None)):
             actor = row.claimed_by

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 from django.db import connection
@@ -14,6 +15,29 @@ from engine.models import AuditEvent, HumanTask, HumanTaskState, InstanceStatus,
 from .conftest import deploy_diagram, open_task, open_tasks
 
 DATA = {"ugel": "UGEL01"}
+
+
+def _in_threads(jobs: dict[str, Callable[[], object]]) -> dict[str, object]:
+    """Run each job in its own thread (own database connection); return what each job
+    returned ("ok" for None) or the exception it raised."""
+    results: dict[str, object] = {}
+
+    def run(name: str, job: Callable[[], object]) -> None:
+        try:
+            value = job()
+            results[name] = "ok" if value is None else value
+        except Exception as exc:  # noqa: BLE001 - reported to the test
+            results[name] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=item) for item in jobs.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    return results
 
 
 def snapshot(inst: ProcessInstance) -> dict:
@@ -186,25 +210,15 @@ def test_cancel_closes_open_tasks_and_refuses_further_work(instance, user):
 def _complete_together(task_pk: int, users: list) -> list[object]:
     """Complete one task from several threads released at the same instant."""
     barrier = threading.Barrier(len(users))
-    results: list[object] = [None] * len(users)
 
-    def worker(i: int, actor) -> None:
-        try:
+    def worker(actor) -> Callable[[], None]:
+        def job() -> None:
             barrier.wait(timeout=10)
             services.complete(task_id=task_pk, user=actor, data={"by": actor.username})
-            results[i] = "ok"
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            results[i] = exc
-        finally:
-            connection.close()
+        return job
 
-    threads = [threading.Thread(target=worker, args=(i, u)) for i, u in enumerate(users)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a completing thread hung"
-    return results
+    results = _in_threads({str(i): worker(u) for i, u in enumerate(users)})
+    return [results[str(i)] for i in range(len(users))]
 
 
 def _assert_completed_once(instance, fill, results, users) -> None:
@@ -265,34 +279,16 @@ def test_claim_and_complete_race(user, other_user):
     instance = services.start(key="user_tasks", data=DATA, started_by=user)
     fill = open_task(instance, "fill")
     barrier = threading.Barrier(2)
-    results: dict[str, object] = {}
 
     def do_claim() -> None:
-        try:
-            barrier.wait(timeout=10)
-            services.claim(task_id=fill.pk, user=other_user)
-            results["claim"] = "ok"
-        except Exception as exc:  # noqa: BLE001
-            results["claim"] = exc
-        finally:
-            connection.close()
+        barrier.wait(timeout=10)
+        services.claim(task_id=fill.pk, user=other_user)
 
     def do_complete() -> None:
-        try:
-            barrier.wait(timeout=10)
-            services.complete(task_id=fill.pk, user=user, data={})
-            results["complete"] = "ok"
-        except Exception as exc:  # noqa: BLE001
-            results["complete"] = exc
-        finally:
-            connection.close()
+        barrier.wait(timeout=10)
+        services.complete(task_id=fill.pk, user=user, data={})
 
-    threads = [threading.Thread(target=do_claim), threading.Thread(target=do_complete)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-
+    results = _in_threads({"claim": do_claim, "complete": do_complete})
     fill.refresh_from_db()
     assert set(results) == {"claim", "complete"}
     if results["complete"] == "ok":
@@ -318,37 +314,22 @@ def test_claim_during_a_running_step_does_not_deadlock(user, other_user):
     instance = services.start(key="user_tasks", data=DATA, started_by=user)
     fill = open_task(instance, "fill")
     locked, claimed = threading.Event(), threading.Event()
-    results: dict[str, object] = {}
 
-    def step() -> None:
-        try:
-            with transaction.atomic():
-                lock_instance(instance.pk)  # what every step does first
-                locked.set()
-                results["claim_finished_meanwhile"] = claimed.wait(timeout=5)
-                rows = list(HumanTask.objects.select_for_update().filter(instance_id=instance.pk))
-                results["step_saw"] = [r.claimed_by_id for r in rows]
-        except Exception as exc:  # noqa: BLE001
-            results["step"] = exc
-        finally:
-            connection.close()
+    def step() -> dict:
+        with transaction.atomic():
+            lock_instance(instance.pk)  # what every step does first
+            locked.set()
+            finished_meanwhile = claimed.wait(timeout=5)
+            rows = list(HumanTask.objects.select_for_update().filter(instance_id=instance.pk))
+            return {"claim_finished_meanwhile": finished_meanwhile,
+                    "step_saw": [r.claimed_by_id for r in rows]}
 
     def claim() -> None:
-        try:
-            locked.wait(timeout=10)
-            services.claim(task_id=fill.pk, user=other_user)
-            claimed.set()
-        except Exception as exc:  # noqa: BLE001
-            results["claim"] = exc
-        finally:
-            connection.close()
+        locked.wait(timeout=10)
+        services.claim(task_id=fill.pk, user=other_user)
+        claimed.set()
 
-    threads = [threading.Thread(target=step), threading.Thread(target=claim)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    results = _in_threads({"step": step, "claim": claim})
 
-    assert "step" not in results and "claim" not in results, results
-    assert results["claim_finished_meanwhile"] is True
-    assert results["step_saw"] == [other_user.pk]
+    assert results["claim"] == "ok", results
+    assert results["step"] == {"claim_finished_meanwhile": True, "step_saw": [other_user.pk]}, results

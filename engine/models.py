@@ -30,6 +30,10 @@ class ProcessDefinition(models.Model):
     message_starts = models.JSONField(
         default=list, blank=True, help_text="Message names that start this process."
     )
+    start_roles = models.JSONField(
+        default=list, blank=True, help_text="Roles that may start this process by hand (start event lane)."
+    )
+    start_form_key = models.CharField(max_length=200, blank=True)
     deployed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -120,6 +124,8 @@ class HumanTask(models.Model):
     """A READY user task, as the inbox sees it: the inbox never deserializes workflows."""
 
     instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="human_tasks")
+    # Copied from the definition so inbox counts per process need no join.
+    process_key = models.CharField(max_length=200, blank=True)
     task_id = models.UUIDField()
     element_id = models.CharField(max_length=200)
     title = models.CharField(max_length=300)
@@ -148,6 +154,10 @@ class HumanTask(models.Model):
         indexes = [
             models.Index(
                 fields=["role", "unit", "due_at"], name="engine_task_inbox",
+                condition=Q(state="open"),
+            ),
+            models.Index(
+                fields=["role", "unit", "process_key"], name="engine_task_inbox_process",
                 condition=Q(state="open"),
             ),
             models.Index(

@@ -419,7 +419,7 @@ def persist(ctx: StepContext) -> None:
             # retry, rather than a task that sits in no one's inbox.
             raise EngineFailure(exc, task.task_spec.bpmn_id or task.task_spec.name) from exc
         row = HumanTask(
-            instance=inst, task_id=task_id,
+            instance=inst, process_key=inst.definition.key, task_id=task_id,
             element_id=info.element_id if info else task.task_spec.name,
             title=(info.title if info else task.task_spec.name)[:300],
             form_key=info.form_key if info else "",

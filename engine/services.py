@@ -44,7 +44,7 @@ from .models import (
     StepKind,
 )
 from .registry import registry
-from .specs import ParsedFile, message_start_names, parse_file, validate_file
+from .specs import ParsedFile, message_start_names, parse_file, start_info, validate_file, validate_start
 
 # --- Deployment ---------------------------------------------------------------------------------
 
@@ -123,6 +123,8 @@ def _deploy_parsed(parsed: ParsedFile, content: bytes | str, *, source: str, dep
         known_roles=registry.lane_resolver.known_roles(),
         form_exists=_form_exists(),
     )
+    problems += validate_start(
+        parsed, known_roles=registry.lane_resolver.known_roles(), form_exists=_form_exists())
     if problems:
         raise DeploymentError(problems)
     text = content.decode("utf-8") if isinstance(content, bytes) else content
@@ -146,6 +148,8 @@ def _deploy_parsed(parsed: ParsedFile, content: bytes | str, *, source: str, dep
                 source=source[:300],
                 callees=sorted(parsed.external_callees),
                 message_starts=message_start_names(parsed, pid),
+                start_roles=(start := start_info(parsed, pid)).roles,
+                start_form_key=start.form_key,
                 deployed_by=deployed_by if getattr(deployed_by, "pk", None) else None,
             )
             AuditEvent.objects.create(

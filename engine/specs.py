@@ -231,6 +231,64 @@ def message_start_names(parsed: ParsedFile, process_id: str) -> list[str]:
     return sorted(names)
 
 
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+
+
+@dataclass(frozen=True)
+class StartInfo:
+    """Who may start a process by hand and with which form.
+
+    Roles come from the start event's `starterRoles` property (comma-separated) or else
+    the lane holding the plain start event; the form from its `formKey` property.
+    Processes started only by messages have no roles here.
+    """
+
+    roles: list[str]
+    form_key: str
+
+
+def start_info(parsed: ParsedFile, process_id: str) -> StartInfo:
+    ns = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
+    process = parsed.root.find(f"bpmn:process[@id='{process_id}']", ns) if "'" not in process_id else None
+    if process is None:
+        return StartInfo(roles=[], form_key="")
+    roles: list[str] = []
+    form_key = ""
+    for event in process.findall("bpmn:startEvent", ns):
+        if any(etree.QName(child).localname.endswith("EventDefinition") for child in event):
+            continue
+        props = {
+            prop.get("name"): prop.get("value") or ""
+            for prop in event.findall("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", ns)
+        }
+        form_key = form_key or props.get("formKey", "")
+        explicit = [r.strip() for r in props.get("starterRoles", "").split(",") if r.strip()]
+        if explicit:
+            roles.extend(explicit)
+            continue
+        for lane in process.iterfind(".//bpmn:lane", ns):
+            refs = {(ref.text or "").strip() for ref in lane.findall("bpmn:flowNodeRef", ns)}
+            if event.get("id") in refs and lane.get("name"):
+                roles.append(lane.get("name").strip())
+    for suffix in (".schema.json", ".json"):
+        if form_key.endswith(suffix):
+            form_key = form_key[: -len(suffix)]
+    return StartInfo(roles=sorted(set(roles)), form_key=form_key)
+
+
+def validate_start(parsed: ParsedFile, *, known_roles: set[str] | None, form_exists: Any) -> list[str]:
+    problems = []
+    for pid in parsed.process_ids:
+        info = start_info(parsed, pid)
+        for role in info.roles:
+            if known_roles is not None and role not in known_roles:
+                problems.append(f"proceso '{pid}', evento de inicio: el rol '{role}' no existe en el catálogo de roles.")
+        if info.form_key and form_exists is not None and not form_exists(info.form_key):
+            problems.append(f"proceso '{pid}', evento de inicio: el formulario '{info.form_key}' no existe en forms/.")
+    return problems
+
+
 # --- Runtime cache ---------------------------------------------------------------------
 
 

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "engine",
     "portal.core",
+    "portal.orgs",
+    "portal.work",
 ]
 
 MIDDLEWARE = [

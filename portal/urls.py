@@ -13,5 +13,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/", include("portal.api.urls")),
+    path("", include("portal.work.urls")),
     path("", include("portal.core.urls")),
 ]

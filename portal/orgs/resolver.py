@@ -1,0 +1,75 @@
+"""Lane resolution: which (role, unit) gets a READY user task.
+
+Role: the task's `role` property, else its lane name (a role code from roles.json).
+Unit, first that applies:
+1. property `unit`: a fixed unit code;
+2. property `unitFrom`: the name of an instance data key holding a unit code;
+3. the role's fixed MINEDU office (roles.json `unit`, e.g. Administrador SIAGIE → MINEDU-UE);
+4. the instance's unit if it is at the role's level, else its ancestor at that level
+   (an IE's request verified by the Especialista SIAGIE UGEL goes to that IE's UGEL).
+A unit that does not exist or is the wrong kind is a LookupError: the engine turns it
+into an incident an administrator can fix, never a task nobody sees.
+"""
+
+from __future__ import annotations
+
+from engine.registry import Candidate, LaneContext
+
+from .models import OrgUnit, UnitKind
+from .roles import catalogue
+
+LEVEL_NAMES = {
+    UnitKind.MINEDU: "MINEDU", UnitKind.MINEDU_OFFICE: "oficina de MINEDU",
+    UnitKind.DRE: "DRE", UnitKind.UGEL: "UGEL", UnitKind.IE: "IE",
+}
+
+
+class OrgLaneResolver:
+    def known_roles(self) -> set[str]:
+        return set(catalogue())
+
+    def resolve(self, ctx: LaneContext) -> Candidate:
+        role_code = ctx.properties.get("role") or ctx.lane or ""
+        role = catalogue().get(role_code)
+        if role is None:
+            raise LookupError(f"La tarea {ctx.element_id} pide el rol '{role_code}', que no está en el catálogo.")
+        fixed = ctx.properties.get("unit")
+        if fixed:
+            return Candidate(role=role_code, unit=self._existing(fixed, ctx, role))
+        unit_key = ctx.properties.get("unitFrom")
+        if unit_key:
+            value = ctx.data.get(unit_key)
+            if not isinstance(value, str) or not value:
+                raise LookupError(
+                    f"La tarea {ctx.element_id} toma su unidad del dato '{unit_key}', que no existe o está vacío."
+                )
+            return Candidate(role=role_code, unit=self._existing(value, ctx, role))
+        if role.get("unit"):
+            return Candidate(role=role_code, unit=self._existing(role["unit"], ctx, role))
+        return Candidate(role=role_code, unit=self._at_level(ctx, role))
+
+    def _existing(self, code: str, ctx: LaneContext, role: dict) -> str:
+        unit = OrgUnit.objects.filter(code=code).only("code", "kind").first()
+        if unit is None:
+            raise LookupError(f"La tarea {ctx.element_id} va a la unidad '{code}', que no existe.")
+        return unit.code
+
+    def _at_level(self, ctx: LaneContext, role: dict) -> str:
+        level = role["unit_level"]
+        start = OrgUnit.objects.filter(code=ctx.instance_org_unit).only("path", "kind", "code").first()
+        if start is None:
+            raise LookupError(
+                f"La tarea {ctx.element_id} es para «{role['name']}» y el expediente no tiene una unidad "
+                f"válida ('{ctx.instance_org_unit}')."
+            )
+        if start.kind == level:
+            return start.code
+        match = OrgUnit.objects.filter(code__in=start.ancestor_codes(), kind=level).values_list("code", flat=True)
+        found = list(match)
+        if not found:
+            raise LookupError(
+                f"La tarea {ctx.element_id} es para «{role['name']}» (nivel {LEVEL_NAMES.get(level, level)}) y la "
+                f"unidad del expediente ({start.code}) no depende de ninguna unidad de ese nivel; "
+                "indique la unidad con la propiedad 'unitFrom'."
+            )
+        return found[0]

@@ -1,0 +1,155 @@
+"""Writes on offices and positions. Each service is one transaction with an audit row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.core.models import log_activity
+
+from .models import OrgUnit, Position, Role, UnitKind
+
+PARENT_KIND = {
+    UnitKind.MINEDU_OFFICE: {UnitKind.MINEDU},
+    UnitKind.DRE: {UnitKind.MINEDU},
+    UnitKind.UGEL: {UnitKind.DRE},
+    UnitKind.IE: {UnitKind.UGEL},
+    UnitKind.MINEDU: set(),
+}
+
+
+class OrgError(Exception):
+    """A change to offices or positions was refused; the message is for the user."""
+
+
+def _check_unit(unit: OrgUnit) -> None:
+    allowed = PARENT_KIND[UnitKind(unit.kind)]
+    parent_kind = unit.parent.kind if unit.parent_id else None
+    if allowed and parent_kind not in allowed:
+        raise OrgError(_("Una unidad de tipo %(kind)s debe depender de: %(allowed)s.") % {
+            "kind": UnitKind(unit.kind).label, "allowed": ", ".join(str(UnitKind(k).label) for k in allowed)})
+    if not allowed and unit.parent_id:
+        raise OrgError(_("MINEDU es la raíz del árbol y no depende de otra unidad."))
+    if unit.kind == UnitKind.IE:
+        if not (unit.codigo_modular.isdigit() and len(unit.codigo_modular) == 7):
+            raise OrgError(_("El código modular tiene 7 dígitos."))
+        if not (unit.anexo.isdigit() and len(unit.anexo) == 1):
+            raise OrgError(_("El anexo es un dígito (0 para la sede principal)."))
+        unit.code = f"{unit.codigo_modular}-{unit.anexo}"
+        if not (unit.nivel and unit.modalidad and unit.gestion):
+            raise OrgError(_("Indique nivel, modalidad y gestión de la IE."))
+
+
+@transaction.atomic
+def unit_save(*, unit: OrgUnit, by: Any) -> OrgUnit:
+    """Create or update a unit; moving it re-paths its whole subtree."""
+    creating = unit.pk is None
+    _check_unit(unit)
+    try:
+        unit.full_clean(exclude=["path", "parent"])
+    except ValidationError as exc:
+        raise OrgError(" ".join(m for msgs in exc.message_dict.values() for m in msgs)) from exc
+    old_path = None if creating else OrgUnit.objects.values_list("path", flat=True).get(pk=unit.pk)
+    if unit.parent_id and not creating and (unit.parent.path.startswith(old_path)):
+        raise OrgError(_("Una unidad no puede depender de sí misma ni de una unidad que depende de ella."))
+    unit.path = unit.compute_path()
+    try:
+        with transaction.atomic():
+            unit.save()
+    except IntegrityError as exc:
+        raise OrgError(_("Ya existe una unidad con el código %(code)s.") % {"code": unit.code}) from exc
+    if old_path and old_path != unit.path:
+        for child in OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk):
+            child.path = unit.path + child.path[len(old_path):]
+            child.save(update_fields=["path"])
+    log_activity(actor=by, action="unit_created" if creating else "unit_updated", obj=unit, unit=unit.code,
+                 data={"name": unit.name, "kind": unit.kind, "active": unit.active,
+                       "parent": unit.parent.code if unit.parent_id else None})
+    return unit
+
+
+def _validate_assignment(role: Role, unit: OrgUnit, nivel: str) -> str:
+    if role.home_unit_code:
+        if unit.code != role.home_unit_code:
+            raise OrgError(_("El rol «%(role)s» se ejerce en %(home)s.") % {
+                "role": role.name, "home": role.home_unit_code})
+    elif role.unit_level != unit.kind:
+        raise OrgError(_("El rol «%(role)s» se ejerce en una unidad de tipo %(level)s, no en %(kind)s.") % {
+            "role": role.name, "level": UnitKind(role.unit_level).label, "kind": UnitKind(unit.kind).label})
+    if not unit.active:
+        raise OrgError(_("La unidad %(unit)s está inactiva: no se le asignan cargos.") % {"unit": unit})
+    if role.per_nivel and not nivel:
+        raise OrgError(_("Indique el nivel educativo del especialista."))
+    return nivel if role.per_nivel else ""
+
+
+def _holder(role: Role, unit: OrgUnit, nivel: str) -> Position | None:
+    return (Position.objects.select_for_update().select_related("user")
+            .filter(role=role, unit=unit, nivel=nivel, until__isnull=True).first())
+
+
+def _create(user, role, unit, nivel, by, reason) -> Position:
+    try:
+        with transaction.atomic():
+            return Position.objects.create(user=user, role=role, unit=unit, nivel=nivel, assigned_by=by
+                                           if getattr(by, "pk", None) else None, reason=reason[:500])
+    except IntegrityError as exc:
+        if Position.objects.filter(user=user, role=role, unit=unit, nivel=nivel, until__isnull=True).exists():
+            raise OrgError(_("Esta persona ya ocupa ese cargo en esa unidad.")) from exc
+        raise OrgError(_("Esta unidad ya tiene un titular activo para este rol; use «Reemplazar».")) from exc
+
+
+def _log_position(action: str, position: Position, by: Any, **data) -> None:
+    log_activity(actor=by, action=action, obj=position, unit=position.unit.code,
+                 data={"role": position.role_id, "user": position.user_id, "nivel": position.nivel, **data})
+
+
+@transaction.atomic
+def position_assign(*, user: Any, role: Role, unit: OrgUnit, by: Any, reason: str = "", nivel: str = "") -> Position:
+    """Give `user` the role in `unit`. A one-holder role whose unit already has a holder
+    is refused (the database refuses it too): replacing is a separate, explicit act."""
+    nivel = _validate_assignment(role, unit, nivel)
+    if role.one_holder and _holder(role, unit, nivel) is not None:
+        raise OrgError(_("Esta unidad ya tiene un titular activo para este rol; use «Reemplazar»."))
+    position = _create(user, role, unit, nivel, by, reason)
+    _log_position("position_assigned", position, by, reason=reason)
+    return position
+
+
+@transaction.atomic
+def position_end(*, position: Position, by: Any, reason: str) -> Position:
+    reason = (reason or "").strip()
+    if not reason:
+        raise OrgError(_("Indique el motivo del cese."))
+    position = Position.objects.select_for_update().select_related("unit").get(pk=position.pk)
+    if position.until is not None:
+        raise OrgError(_("Este cargo ya terminó."))
+    position.until = max(timezone.now(), position.since)
+    position.ended_by = by if getattr(by, "pk", None) else None
+    position.end_reason = reason[:500]
+    position.save(update_fields=["until", "ended_by", "end_reason"])
+    _log_position("position_ended", position, by, reason=reason)
+    return position
+
+
+@transaction.atomic
+def position_replace(*, unit: OrgUnit, role: Role, user: Any, by: Any, reason: str, nivel: str = "") -> Position:
+    """End the current holder's position (if any) and give the role to `user`, in one
+    transaction: there is never a moment with two holders or a half-done change."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise OrgError(_("Indique el motivo del reemplazo."))
+    nivel = _validate_assignment(role, unit, nivel)
+    current = _holder(role, unit, nivel)
+    if current is not None:
+        if current.user_id == user.pk:
+            raise OrgError(_("Esa persona ya es la titular."))
+        position_end(position=current, by=by, reason=reason)
+    position = _create(user, role, unit, nivel, by, reason)
+    _log_position("position_replaced", position, by, reason=reason,
+                  previous_user=current.user_id if current else None)
+    return position

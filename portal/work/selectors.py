@@ -1,0 +1,56 @@
+"""Reads for the inbox and the case pages, shared by the pages and the API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Count, F, QuerySet
+from django.utils import timezone
+
+from engine.models import AuditEvent, HumanTask, ProcessInstance
+
+from . import access
+
+DUE_FILTERS = ("overdue", "today", "week", "none")
+
+
+def inbox(scope: access.Scope, *, process: str = "", unit: str = "", due: str = "",
+          held: bool | None = None) -> QuerySet[HumanTask]:
+    """Open tasks the user may work, overdue first (earliest due date first, tasks
+    without a due date last), then oldest first. `held`: True = claimed by me,
+    False = unclaimed, None = both."""
+    qs = access.workable_tasks(scope)
+    if process:
+        qs = qs.filter(process_key=process)
+    if unit:
+        qs = qs.filter(unit=unit)
+    now = timezone.now()
+    if due == "overdue":
+        qs = qs.filter(due_at__lt=now)
+    elif due == "today":
+        qs = qs.filter(due_at__lt=timezone.localtime(now).replace(hour=23, minute=59, second=59))
+    elif due == "week":
+        qs = qs.filter(due_at__lt=now + timedelta(days=7))
+    elif due == "none":
+        qs = qs.filter(due_at__isnull=True)
+    if held is True:
+        qs = qs.filter(claimed_by=scope.user)
+    elif held is False:
+        qs = qs.filter(claimed_by__isnull=True)
+    return qs.select_related("instance__definition", "claimed_by").order_by(
+        F("due_at").asc(nulls_last=True), "pk")
+
+
+def inbox_counts(scope: access.Scope) -> list[dict]:
+    """Open workable tasks per process: [{"process_key", "n"}], largest first."""
+    return list(
+        access.workable_tasks(scope).values("process_key").annotate(n=Count("pk")).order_by("-n", "process_key")
+    )
+
+
+def instance_timeline(instance: ProcessInstance) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(instance=instance).select_related("actor").order_by("created_at", "pk")
+
+
+def my_instances(user) -> QuerySet[ProcessInstance]:
+    return ProcessInstance.objects.filter(started_by=user).select_related("definition").order_by("-started_at")

@@ -1,0 +1,138 @@
+"""Work on tasks and instances on behalf of a portal user.
+
+The pages and the API call these, so both apply the same access rules, the same form
+validation and leave the same audit trail (the engine's). Errors:
+- access.NotVisible (404), access.NotAllowed (403),
+- FormInvalid (400, field errors in Spanish),
+- engine ConflictError (409: the task was taken or completed meanwhile).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from engine import services as engine
+from engine.errors import ConflictError, EngineError
+from engine.models import HumanTask, ProcessDefinition, ProcessInstance
+from portal.orgs.models import OrgUnit, Position, UnitKind
+from portal.schemaforms.loader import load_form
+from portal.schemaforms.validation import validate
+
+from . import access
+
+
+class FormInvalid(Exception):
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__(_("Revise los campos marcados."))
+
+
+def _validated(form_key: str, data: dict[str, Any], *, user: Any, extra: dict | None = None) -> dict[str, Any]:
+    if not form_key:
+        return {}
+    form = load_form(form_key)
+    errors = validate(form, data, context={"user": user, **(extra or {})})
+    if errors:
+        raise FormInvalid(errors)
+    return data
+
+
+def task_claim(*, user: Any, task_pk: Any) -> HumanTask:
+    task = access.task_for_work(access.scope_for(user), task_pk)
+    return engine.claim(task_id=task.pk, user=user)
+
+
+def task_unclaim(*, user: Any, task_pk: Any) -> HumanTask:
+    task = access.task_for_work(access.scope_for(user), task_pk)
+    return engine.unclaim(task_id=task.pk, user=user)
+
+
+def task_complete(*, user: Any, task_pk: Any, data: dict[str, Any],
+                  expected_version: int | None = None) -> ProcessInstance:
+    """Validate the form on the server, then complete the task in one engine step.
+    Nothing is saved when the form is invalid or the task is no longer workable."""
+    scope = access.scope_for(user)
+    task = access.task_for_work(scope, task_pk)
+    if not access.can_work(scope, task):
+        raise ConflictError(_("Esta tarea ya no está pendiente."))
+    if task.claimed_by_id not in (None, user.pk):
+        raise ConflictError(_("Otra persona tomó esta tarea; ya no puede completarla usted."))
+    clean = _validated(task.form_key, data, user=user, extra={"instance_data": {}})
+    return engine.complete(task_id=task.pk, user=user, data=clean, expected_version=expected_version)
+
+
+def org_context(unit: OrgUnit) -> dict[str, str]:
+    """Unit codes a diagram may route by (`unitFrom`): the requesting unit and its
+    UGEL and DRE when it has them."""
+    context = {"unidad_origen": unit.code}
+    ancestors = OrgUnit.objects.filter(code__in=unit.ancestor_codes()).values_list("kind", "code")
+    for kind, code in ancestors:
+        if kind == UnitKind.UGEL:
+            context["ugel"] = code
+        elif kind == UnitKind.DRE:
+            context["dre"] = code
+    return context
+
+
+def process_start(*, user: Any, key: str, data: dict[str, Any], position_pk: Any = None) -> ProcessInstance:
+    """Start the latest version of process `key` from one of the user's positions."""
+    scope = access.scope_for(user)
+    definition = access.latest_definitions().filter(key=key).first()
+    if definition is None:
+        raise access.NotVisible
+    positions = access.start_positions(scope, definition)
+    if not positions:
+        raise access.NotAllowed(_("Su cargo no le permite iniciar este trámite."))
+    if position_pk not in (None, ""):
+        chosen = [p for p in positions if str(p.pk) == str(position_pk)]
+        if not chosen:
+            raise FormInvalid({"__all__": [_("Elija uno de sus cargos para iniciar el trámite.")]})
+        position = chosen[0]
+    elif len(positions) == 1:
+        position = positions[0]
+    else:
+        raise FormInvalid({"__all__": [_("Usted tiene varios cargos: elija desde cuál inicia el trámite.")]})
+    clean = _validated(definition.start_form_key, data, user=user)
+    payload = {**clean, **org_context(position.unit), "solicitante_rol": position.role_id}
+    return engine.start(definition=definition, data=payload, org_unit=position.unit.code, started_by=user)
+
+
+def _admin_instance(user: Any, instance_pk: Any) -> ProcessInstance:
+    scope = access.scope_for(user)
+    access.require_admin(scope)
+    return access.instance_for_view(scope, instance_pk)
+
+
+def instance_retry(*, user: Any, instance_pk: Any) -> ProcessInstance:
+    return engine.retry(instance_id=_admin_instance(user, instance_pk).pk, by=user)
+
+
+def instance_suspend(*, user: Any, instance_pk: Any, reason: str) -> ProcessInstance:
+    _require_reason(reason)
+    return engine.suspend(instance_id=_admin_instance(user, instance_pk).pk, by=user, reason=reason.strip())
+
+
+def instance_resume(*, user: Any, instance_pk: Any, reason: str) -> ProcessInstance:
+    _require_reason(reason)
+    return engine.resume(instance_id=_admin_instance(user, instance_pk).pk, by=user, reason=reason.strip())
+
+
+def instance_cancel(*, user: Any, instance_pk: Any, reason: str) -> ProcessInstance:
+    _require_reason(reason)
+    return engine.cancel(instance_id=_admin_instance(user, instance_pk).pk, by=user, reason=reason.strip())
+
+
+def _require_reason(reason: str) -> None:
+    if not (reason or "").strip():
+        raise FormInvalid({"reason": [_("Indique el motivo.")]})
+    if len(reason) > 1000:
+        raise FormInvalid({"reason": [_("Máximo 1000 caracteres.")]})
+
+
+__all__ = [
+    "ConflictError", "EngineError", "FormInvalid", "Position", "ProcessDefinition",
+    "instance_cancel", "instance_resume", "instance_retry", "instance_suspend",
+    "org_context", "process_start", "task_claim", "task_complete", "task_unclaim",
+]

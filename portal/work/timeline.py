@@ -1,0 +1,143 @@
+"""The audit trail of an instance in plain Spanish, for officers, requesters and auditors.
+
+"12/11/2026 10:32 — Especialista SIAGIE UGEL 03 Breña verificó los requisitos: cumple".
+The acting office is named by role and unit; a person's name is added only for viewers
+who hold a position (staff), never for a requester outside the administration. Form
+values are summarised through the form's `timeline` hint, never dumped (Ley 29733).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from engine.models import AuditAction, AuditEvent, HumanTask, ProcessInstance
+from portal.orgs.models import OrgUnit
+from portal.orgs.roles import role_name
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Entry:
+    when: datetime
+    action: str
+    who: str  # office: "Especialista SIAGIE UGEL — UGEL 03 Breña" (empty for the system)
+    person: str  # the acting person's name, for staff viewers only
+    text: str  # the whole sentence without the date
+    element_id: str
+
+    @property
+    def when_text(self) -> str:
+        return timezone.localtime(self.when).strftime("%d/%m/%Y %H:%M")
+
+    @property
+    def line(self) -> str:
+        return f"{self.when_text} — {self.text}"
+
+
+def _form_summary(form_key: str, data: dict) -> str | None:
+    if not form_key:
+        return None
+    try:
+        from portal.schemaforms.loader import load_form
+        from portal.schemaforms.validation import timeline_text
+
+        return timeline_text(load_form(form_key), data) or None
+    except Exception:  # a broken or removed form must not break the case page
+        logger.warning("timeline: form %s could not summarise", form_key, exc_info=True)
+        return None
+
+
+def build(instance: ProcessInstance, *, staff: bool, events: list[AuditEvent] | None = None) -> list[Entry]:
+    if events is None:
+        events = list(AuditEvent.objects.filter(instance=instance).select_related("actor").order_by("created_at", "pk"))
+    tasks = {t.task_id: t for t in HumanTask.objects.filter(instance=instance).only(
+        "task_id", "title", "form_key", "role", "unit")}
+    codes = {e.unit for e in events if e.unit} | {t.unit for t in tasks.values()} | {instance.org_unit}
+    units = dict(OrgUnit.objects.filter(code__in=codes).values_list("code", "name"))
+    start_role = ""
+    entries = []
+    for event in events:
+        task = tasks.get(event.task_id)
+        title = task.title if task else event.element_id
+        role, unit = event.role, event.unit
+        if event.action == AuditAction.START:
+            start_role = (event.data.get("data") or {}).get("solicitante_rol", "")
+            role, unit = start_role, instance.org_unit
+        office = " ".join(x for x in [role_name(role) if role else "", units.get(unit, unit)] if x)
+        actor = event.actor
+        person = (actor.get_full_name() or actor.get_username()) if (actor is not None and staff) else ""
+        who = office or (person if staff else "") or _("El sistema")
+        text = _sentence(event, who=who, title=title, task=task, instance=instance, units=units)
+        entries.append(Entry(when=event.created_at, action=event.action, who=office, person=person,
+                             text=text, element_id=event.element_id))
+    return entries
+
+
+def _sentence(event: AuditEvent, *, who: str, title: str, task: HumanTask | None,
+              instance: ProcessInstance, units: dict[str, str]) -> str:
+    data = event.data or {}
+    action = event.action
+    if action == AuditAction.START:
+        return _("%(who)s inició el trámite «%(name)s».") % {"who": who, "name": instance.definition.name}
+    if action == AuditAction.TASK_CREATED:
+        return _("Pendiente: «%(title)s», a cargo de %(who)s.") % {"title": title, "who": who}
+    if action == AuditAction.CLAIM:
+        return _("%(who)s tomó la tarea «%(title)s».") % {"who": who, "title": title}
+    if action == AuditAction.UNCLAIM:
+        return _("%(who)s liberó la tarea «%(title)s».") % {"who": who, "title": title}
+    if action == AuditAction.REASSIGN:
+        return _("La tarea «%(title)s» fue reasignada.") % {"title": title}
+    if action == AuditAction.COMPLETE:
+        summary = _form_summary(task.form_key if task else "", data.get("data") or {})
+        if summary:
+            return f"{who} {summary}"
+        return _("%(who)s completó «%(title)s».") % {"who": who, "title": title}
+    if action == AuditAction.TASK_CANCELLED:
+        return _("La tarea «%(title)s» se cerró: el trámite siguió por otro camino.") % {"title": title}
+    if action == AuditAction.TIMER:
+        return _("Venció un plazo del trámite.")
+    if action == AuditAction.MESSAGE:
+        return _("Se recibió el aviso «%(name)s».") % {"name": data.get("message", "")}
+    if action == AuditAction.SERVICE_CALL:
+        return _("El sistema ejecutó «%(step)s».") % {"step": event.element_id}
+    if action == AuditAction.INCIDENT:
+        return _("Se produjo una incidencia; el equipo de soporte fue alertado.")
+    if action == AuditAction.RETRY:
+        return _("Un administrador reintentó el paso que había fallado.")
+    if action == AuditAction.SUSPEND:
+        return _("Un administrador suspendió el trámite. Motivo: %(reason)s") % {"reason": data.get("reason", "")}
+    if action == AuditAction.RESUME:
+        return _("Un administrador reanudó el trámite. Motivo: %(reason)s") % {"reason": data.get("reason", "")}
+    if action == AuditAction.CANCEL:
+        return _("El trámite fue cancelado. Motivo: %(reason)s") % {"reason": data.get("reason", "")}
+    if action == AuditAction.END:
+        return _("El trámite terminó.")
+    return str(AuditAction(action).label) if action in AuditAction.values else action
+
+
+def element_states(instance: ProcessInstance) -> dict[str, list[str]]:
+    """BPMN element ids to mark on the diagram: completed (a task was completed or the
+    flow passed a service/timer step) and active (open tasks)."""
+    completed = set(
+        AuditEvent.objects.filter(instance=instance, action__in=[
+            AuditAction.COMPLETE, AuditAction.SERVICE_CALL, AuditAction.TIMER])
+        .exclude(element_id="").values_list("element_id", flat=True)
+    )
+    active = set(HumanTask.objects.filter(instance=instance, state="open").values_list("element_id", flat=True))
+    return {"completed": sorted(completed - active), "active": sorted(active)}
+
+
+def current_steps(instance: ProcessInstance) -> list[dict[str, Any]]:
+    """Open tasks: title, office, who holds it (if claimed), due date."""
+    rows = HumanTask.objects.filter(instance=instance, state="open").select_related("claimed_by").order_by("pk")
+    units = dict(OrgUnit.objects.filter(code__in={r.unit for r in rows}).values_list("code", "name"))
+    return [{"task": r, "title": r.title, "office": f"{role_name(r.role)} — {units.get(r.unit, r.unit)}",
+             "holder": (r.claimed_by.get_full_name() or r.claimed_by.get_username()) if r.claimed_by else "",
+             "due_at": r.due_at} for r in rows]

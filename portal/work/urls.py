@@ -1,0 +1,4 @@
+"""Portal pages for officers: inbox, tasks, start, cases, administration."""
+
+app_name = "work"
+urlpatterns: list = []

@@ -62,14 +62,23 @@ def _max_bytes() -> int:
 
 
 def _form_exists():
-    if registry.forms is not None:
-        return registry.forms.exists
+    """A callable: form key -> None when usable, else the reason (Spanish)."""
+    catalogue = registry.forms
+    if catalogue is not None:
+        def check(key: str) -> str | None:
+            if catalogue.exists(key):
+                return None
+            problem = getattr(catalogue, "problem", None)
+            detail = problem(key) if problem is not None else None
+            return detail or f"el formulario '{key}' no existe en forms/."
+        return check
     forms_dir = runtime.engine_settings().get("FORMS_DIR")
     if forms_dir is None:
         return None
     from .registry import DirectoryFormCatalogue
 
-    return DirectoryFormCatalogue(forms_dir).exists
+    directory = DirectoryFormCatalogue(forms_dir)
+    return lambda key: None if directory.exists(key) else f"el formulario '{key}' no existe en forms/."
 
 
 def deploy(*, content: bytes | str, source: str = "", deployed_by: Any = None) -> list[DeployResult]:
@@ -616,3 +625,34 @@ def _message_start_definitions(name: str) -> list[ProcessDefinition]:
         d for d in candidates
         if latest.get(d.key) == d.version and name in (d.message_starts or [])
     ]
+
+
+# --- Reads ---------------------------------------------------------------------------------------
+
+
+def element_states(*, instance: ProcessInstance) -> dict[str, list[str]]:
+    """BPMN element ids of the instance's own process: `completed` (passed) and `active`
+    (waiting: user tasks, timers, message catches). Pruned history is completed from the
+    audit trail, so a long-running case still shows the path it took."""
+    instance = ProcessInstance.objects.select_related("definition").get(pk=instance.pk)  # fresh state
+    wf = runtime.load_workflow(instance, runtime.loaded_spec(instance))
+    process_id = instance.definition.key
+    completed: set[str] = set()
+    active: set[str] = set()
+    for task in runtime.all_tasks(wf):
+        spec = task.task_spec
+        bpmn_id = getattr(spec, "bpmn_id", None)
+        if not bpmn_id or getattr(task.workflow.spec, "name", process_id) != process_id:
+            continue
+        if task.state == TaskState.COMPLETED:
+            completed.add(bpmn_id)
+        elif task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
+            active.add(bpmn_id)
+    completed |= set(
+        AuditEvent.objects.filter(instance=instance, action__in=[
+            AuditAction.COMPLETE, AuditAction.SERVICE_CALL, AuditAction.TIMER])
+        .exclude(element_id="").values_list("element_id", flat=True)
+    )
+    if instance.status in (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED):
+        active = set()
+    return {"completed": sorted(completed - active), "active": sorted(active)}

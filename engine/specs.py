@@ -171,8 +171,9 @@ def _check_task_spec(task_spec, services, known_roles, form_exists) -> list[str]
             )
         elif known_roles is not None and role not in known_roles:
             problems.append(f"{where}: el rol '{role}' no existe en el catálogo de roles.")
-        if info.form_key and form_exists is not None and not form_exists(info.form_key):
-            problems.append(f"{where}: el formulario '{info.form_key}' no existe en forms/.")
+        form_problem = form_exists(info.form_key) if info.form_key and form_exists is not None else None
+        if form_problem:
+            problems.append(f"{where}: {form_problem}")
         due = info.properties.get("dueIn")
         if due:
             try:
@@ -283,9 +284,11 @@ def validate_start(parsed: ParsedFile, *, known_roles: set[str] | None, form_exi
         info = start_info(parsed, pid)
         for role in info.roles:
             if known_roles is not None and role not in known_roles:
-                problems.append(f"proceso '{pid}', evento de inicio: el rol '{role}' no existe en el catálogo de roles.")
-        if info.form_key and form_exists is not None and not form_exists(info.form_key):
-            problems.append(f"proceso '{pid}', evento de inicio: el formulario '{info.form_key}' no existe en forms/.")
+                problems.append(
+                    f"proceso '{pid}', evento de inicio: el rol '{role}' no existe en el catálogo de roles.")
+        form_problem = form_exists(info.form_key) if info.form_key and form_exists is not None else None
+        if form_problem:
+            problems.append(f"proceso '{pid}', evento de inicio: {form_problem}")
     return problems
 
 

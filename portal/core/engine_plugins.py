@@ -7,13 +7,14 @@ that need them are built.
 
 from __future__ import annotations
 
-from django.conf import settings
-
-from engine.registry import DirectoryFormCatalogue, registry
+from engine.registry import registry
 
 
 def register() -> None:
     from portal.orgs.resolver import OrgLaneResolver
+    from portal.schemaforms.loader import SchemaFormCatalogue
 
     registry.lane_resolver = OrgLaneResolver()
-    registry.forms = DirectoryFormCatalogue(settings.ENGINE["FORMS_DIR"])
+    # Deployment refuses a diagram whose form is missing OR invalid (bad JSON Schema,
+    # unknown format or validator, UI hints naming unknown fields).
+    registry.forms = SchemaFormCatalogue()

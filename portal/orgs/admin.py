@@ -10,6 +10,16 @@ class OrgUnitAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     readonly_fields = ["path"]
 
+    # Units are edited through the portal (portal.orgs.services.unit_save keeps paths right).
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Role)
 class RoleAdmin(admin.ModelAdmin):
@@ -25,6 +35,17 @@ class PositionAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["user__username", "user__last_name", "unit__code", "unit__name"]
     raw_id_fields = ["user", "unit", "assigned_by", "ended_by"]
+
+    # Positions change only through the portal's administration pages (portal.orgs.services),
+    # which keep one holder per unit and write the audit log.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 admin.site.register(Person)

@@ -50,7 +50,7 @@ def unit_save(*, unit: OrgUnit, by: Any) -> OrgUnit:
     creating = unit.pk is None
     _check_unit(unit)
     try:
-        unit.full_clean(exclude=["path", "parent"])
+        unit.full_clean(exclude=["path", "parent"], validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         raise OrgError(" ".join(m for msgs in exc.message_dict.values() for m in msgs)) from exc
     old_path = None if creating else OrgUnit.objects.values_list("path", flat=True).get(pk=unit.pk)

@@ -112,6 +112,18 @@ def visible_instances(scope: Scope) -> QuerySet[ProcessInstance]:
     return qs.filter(q)
 
 
+def visible_positions(scope: Scope) -> QuerySet[Position]:
+    """Positions of the units the user works in and the units below them (everything
+    for administrators and national roles)."""
+    positions = Position.objects.select_related("user__person", "role", "unit")
+    if scope.sees_everything:
+        return positions
+    paths = sorted({p.unit.path for p in scope.positions})
+    if not paths:
+        return positions.none()
+    return positions.filter(reduce(or_, (Q(unit__path__startswith=path) for path in paths)))
+
+
 def task_for_view(scope: Scope, task_pk: Any) -> HumanTask:
     try:
         return visible_tasks(scope).select_related("instance__definition", "claimed_by").get(pk=int(task_pk))

@@ -9,6 +9,7 @@ validation and leave the same audit trail (the engine's). Errors:
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -17,10 +18,12 @@ from engine import services as engine
 from engine.errors import ConflictError, EngineError
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
 from portal.orgs.models import OrgUnit, Position, UnitKind
-from portal.schemaforms.loader import load_form
+from portal.schemaforms.loader import FormError, load_form
 from portal.schemaforms.validation import validate
 
 from . import access
+
+logger = logging.getLogger(__name__)
 
 
 class FormInvalid(Exception):
@@ -29,10 +32,20 @@ class FormInvalid(Exception):
         super().__init__(_("Revise los campos marcados."))
 
 
+class FormUnavailable(EngineError):
+    """The task's form file is missing or broken: nothing can be validated, nothing is saved."""
+
+
 def _validated(form_key: str, data: dict[str, Any], *, user: Any, extra: dict | None = None) -> dict[str, Any]:
     if not form_key:
         return {}
-    form = load_form(form_key)
+    try:
+        form = load_form(form_key)
+    except FormError as exc:
+        logger.error("form %s cannot be loaded: %s", form_key, exc)
+        raise FormUnavailable(
+            _("El formulario de este paso no está disponible (%(key)s); avise a la mesa de ayuda. "
+              "No se guardó nada.") % {"key": form_key}) from exc
     errors = validate(form, data, context={"user": user, **(extra or {})})
     if errors:
         raise FormInvalid(errors)

@@ -123,15 +123,10 @@ def _sentence(event: AuditEvent, *, who: str, title: str, task: HumanTask | None
 
 
 def element_states(instance: ProcessInstance) -> dict[str, list[str]]:
-    """BPMN element ids to mark on the diagram: completed (a task was completed or the
-    flow passed a service/timer step) and active (open tasks)."""
-    completed = set(
-        AuditEvent.objects.filter(instance=instance, action__in=[
-            AuditAction.COMPLETE, AuditAction.SERVICE_CALL, AuditAction.TIMER])
-        .exclude(element_id="").values_list("element_id", flat=True)
-    )
-    active = set(HumanTask.objects.filter(instance=instance, state="open").values_list("element_id", flat=True))
-    return {"completed": sorted(completed - active), "active": sorted(active)}
+    """BPMN element ids to mark on the diagram: completed and active."""
+    from engine.services import element_states as engine_element_states
+
+    return engine_element_states(instance=instance)
 
 
 def current_steps(instance: ProcessInstance) -> list[dict[str, Any]]:

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from engine import services as engine
-from engine.registry import DirectoryFormCatalogue, registry
+from engine.registry import registry
 from portal.orgs import services as orgs
 from portal.orgs.models import OrgUnit, Role, UnitKind
+from portal.schemaforms.loader import SchemaFormCatalogue
 
 HERE = Path(__file__).parent
 
@@ -27,7 +28,7 @@ def portal_forms(settings):
     """Portal tests use the forms in tests/portal/forms."""
     settings.ENGINE = {**settings.ENGINE, "FORMS_DIR": str(HERE / "forms")}
     saved = registry.forms
-    registry.forms = DirectoryFormCatalogue(HERE / "forms")
+    registry.forms = SchemaFormCatalogue()  # reads FORMS_DIR from settings
     yield
     registry.forms = saved
 

@@ -1,0 +1,180 @@
+"""Uploads for `format: document` fields, checked by their real content.
+
+The browser's content type and the file's extension are both chosen by the sender, so
+neither is trusted: the first bytes are sniffed with `filetype`, and only the types the
+field accepts (`x-file.accept`, default PDF, JPEG, PNG) are stored. The stored name is
+random; the sender's name is kept only as `original_name` for display.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import unicodedata
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import filetype
+from django.utils.translation import gettext as _
+
+from .models import Document
+from .schema import is_document_field, is_object_field, object_fields
+
+MB = 1024 * 1024
+ACCEPT_LABELS = {"application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG"}
+DEFAULT_ACCEPT = tuple(ACCEPT_LABELS)
+DEFAULT_MAX_BYTES = 10 * MB
+ABSOLUTE_MAX_BYTES = 40 * MB
+SNIFF_BYTES = 8192  # filetype never looks further than this
+
+
+class UploadRejected(Exception):
+    """The upload was refused; `message` is Spanish and names the file and the reason."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+def file_options(field_schema: Mapping[str, Any]) -> tuple[tuple[str, ...], int]:
+    """(accepted MIME types, maximum bytes) for a document field, defaults applied."""
+    options = field_schema.get("x-file") or {}
+    accept = tuple(options.get("accept") or DEFAULT_ACCEPT)
+    max_bytes = min(int(options.get("maxBytes") or DEFAULT_MAX_BYTES), ABSOLUTE_MAX_BYTES)
+    return accept, max_bytes
+
+
+def store_upload(uploaded_file: Any, *, field_schema: Mapping[str, Any], user: Any) -> Document:
+    """Check an uploaded file against its field and store it as a Document.
+
+    Raises UploadRejected when the file is empty, too large, or its content is not one of
+    the accepted types.
+    """
+    name = clean_filename(getattr(uploaded_file, "name", "") or "")
+    accept, max_bytes = file_options(field_schema)
+    declared_size = getattr(uploaded_file, "size", None)
+    if declared_size is not None and declared_size > max_bytes:
+        raise UploadRejected(_too_large(name, declared_size, max_bytes))
+
+    uploaded_file.seek(0)
+    head = uploaded_file.read(SNIFF_BYTES)
+    if not head:
+        raise UploadRejected(_("«%(name)s» está vacío.") % {"name": name})
+    kind = filetype.guess(head)
+    if kind is None or kind.mime not in accept:
+        raise UploadRejected(
+            _("«%(name)s» no es %(types)s.") % {"name": name, "types": accepted_types_label(accept)}
+        )
+
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in uploaded_file.chunks():
+        size += len(chunk)
+        if size > max_bytes:
+            raise UploadRejected(_too_large(name, declared_size or size, max_bytes))
+        digest.update(chunk)
+    if size == 0:
+        raise UploadRejected(_("«%(name)s» está vacío.") % {"name": name})
+
+    document = Document(
+        id=uuid.uuid4(),
+        original_name=name,
+        content_type=kind.mime,
+        size=size,
+        sha256=digest.hexdigest(),
+        uploaded_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    uploaded_file.seek(0)
+    document.file.save(f"{document.id.hex}.{kind.extension}", uploaded_file, save=True)
+    return document
+
+
+def attach_uploads(form: Any, data: dict[str, Any], files: Any, *, user: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Store each document field's upload from `files` and put its UUID into `data`.
+
+    Returns upload errors keyed by field path; a rejected upload also removes the field's
+    previous value, so the form asks for the file again. Meant for the HTML path, after
+    `coerce_post` and before `validate`.
+
+    Nothing here is transactional with the form: if the whole form then fails validation
+    the caller discards the data, and the Documents already stored stay behind as
+    orphans (unreferenced rows and files). That is accepted; they are harmless, cannot be
+    attached by anyone but their uploader, and can be swept by age.
+    Only single-file fields are supported (no arrays of documents).
+    """
+    errors: dict[str, list[str]] = {}
+    if not files:
+        return errors
+    for path, field_schema in _document_fields(form.schema, form.schema, ""):
+        upload = files.get(f"{prefix}{path}")
+        if upload is None:
+            continue
+        try:
+            document = store_upload(upload, field_schema=field_schema, user=user)
+        except UploadRejected as exc:
+            errors[path] = [exc.message]
+            _set_path(data, path, None)
+        else:
+            _set_path(data, path, str(document.id))
+    return errors
+
+
+def _document_fields(node: dict[str, Any], root: dict[str, Any], prefix: str, depth: int = 0):
+    for name, child in object_fields(node, root).items():
+        if is_document_field(child):
+            yield f"{prefix}{name}", child
+        elif is_object_field(child) and depth < 5:
+            yield from _document_fields(child, root, f"{prefix}{name}.", depth + 1)
+
+
+def _set_path(data: dict[str, Any], path: str, value: str | None) -> None:
+    *parents, leaf = path.split(".")
+    node = data
+    for part in parents:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            if value is None:
+                return
+            child = node[part] = {}
+        node = child
+    if value is None:
+        node.pop(leaf, None)
+    else:
+        node[leaf] = value
+
+
+def clean_filename(raw: str) -> str:
+    """The file's own name (no folders), printable, at most 255 characters."""
+    base = os.path.basename(raw.replace("\\", "/"))
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
+    return base[:255] or _("archivo")
+
+
+def accepted_types_label(accept: tuple[str, ...] | list[str]) -> str:
+    """"un PDF, JPG o PNG" for the message that names what was expected."""
+    labels = [ACCEPT_LABELS.get(mime, mime) for mime in accept]
+    if len(labels) == 1:
+        return _("un %(type)s") % {"type": labels[0]}
+    return _("un %(types)s o %(last)s") % {"types": ", ".join(labels[:-1]), "last": labels[-1]}
+
+
+def human_size(size: int, *, decimals: int = 1) -> str:
+    """Bytes as a clerk reads them: "12,4 MB", "10 MB", "350 KB" (Peruvian decimal comma)."""
+    if size >= MB:
+        text = f"{size / MB:.{decimals}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return f"{text.replace('.', ',')} MB"
+    return f"{max(1, math.ceil(size / 1024))} KB"
+
+
+def _too_large(name: str, size: int, max_bytes: int) -> str:
+    limit = human_size(max_bytes)
+    actual = human_size(size)
+    decimals = 1
+    while actual == limit and decimals < 4:  # never "pesa 10 MB; el máximo es 10 MB"
+        decimals += 1
+        actual = human_size(size, decimals=decimals)
+    return _("«%(name)s» pesa %(size)s; el máximo es %(max)s.") % {"name": name, "size": actual, "max": limit}

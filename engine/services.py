@@ -428,8 +428,9 @@ def resume(*, instance_id: int, by: Any, reason: str = "") -> ProcessInstance:
     return inst
 
 
-def retry(*, instance_id: int, by: Any) -> ProcessInstance:
-    """Replay the step that failed, after the cause was fixed."""
+def retry(*, instance_id: int, by: Any, reason: str = "") -> ProcessInstance:
+    """Replay the step that failed, after the cause was fixed. `reason` (what was fixed)
+    goes into the audit trail."""
     incident = (
         Incident.objects.filter(instance_id=instance_id, resolved_at__isnull=True)
         .order_by("-pk").first()
@@ -439,7 +440,7 @@ def retry(*, instance_id: int, by: Any) -> ProcessInstance:
     AuditEvent.objects.create(
         instance_id=instance_id, definition_id=incident.instance.definition_id,
         action=AuditAction.RETRY, actor=by if getattr(by, "pk", None) else None,
-        element_id=incident.element_id, data={"incident": incident.pk},
+        element_id=incident.element_id, data={"incident": incident.pk, "reason": reason},
     )
     payload, kind = incident.step_payload or {}, incident.step_kind
     allowed = (InstanceStatus.INCIDENT,)

@@ -20,6 +20,7 @@ from engine.models import HumanTask, InstanceStatus, ProcessInstance
 from portal.orgs.models import Gestion, Modalidad, Nivel, OrgUnit, Position, Role, UnitKind
 from portal.orgs.roles import role_name
 from portal.work.selectors import DUE_FILTERS
+from portal.work.timeline import office_label
 
 User = get_user_model()
 
@@ -210,7 +211,7 @@ class CurrentStepSerializer(UnitNamesMixin, serializers.Serializer):
     due_at = serializers.DateTimeField(allow_null=True)
 
     def get_office(self, task: HumanTask) -> str:
-        return f"{role_name(task.role)} — {self.unit_name(task.unit)}"
+        return office_label(task.role, self.unit_name(task.unit))
 
 
 class InstanceSerializer(UnitNamesMixin, serializers.ModelSerializer):

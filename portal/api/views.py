@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.generics import GenericAPIView
@@ -209,12 +209,23 @@ class ProcessStartView(ApiView):
     serializer_class = s.StartRequestSerializer
 
     @extend_schema(summary=_("Iniciar un trámite"), request=s.StartRequestSerializer,
-                   responses={201: s.InstanceDetailSerializer, 202: ACCEPTED, **errors(400, 403, 404, 413)})
+                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                                                description="UUID; repetir la solicitud no crea otro expediente")],
+                   responses={200: s.InstanceDetailSerializer, 201: s.InstanceDetailSerializer, 202: ACCEPTED,
+                              **errors(400, 403, 404, 413)})
     def post(self, request: Request, key: str) -> Response:
+        """An `Idempotency-Key` header (a UUID) makes a resent request return the case the
+        first one created (200) instead of starting a second one."""
         body = self.body(s.StartRequestSerializer)
         try:
             instance = services.process_start(user=request.user, key=key, data=body["data"],
-                                              position_pk=body.get("position"))
+                                              position_pk=body.get("position"),
+                                              submission=request.headers.get("Idempotency-Key"))
+        except services.AlreadyStarted as exc:
+            if exc.instance_id is None:
+                raise
+            first = access.instance_for_view(self.scope, exc.instance_id)
+            return Response(instance_detail(self.scope, first), status=status.HTTP_200_OK)
         except StepFailed as exc:
             return accepted_with_incident(self.scope, exc, gettext(
                 "La solicitud quedó registrada, pero un paso automático falló. "
@@ -367,11 +378,8 @@ class InstanceActionView(ApiView):
                    responses={200: s.InstanceDetailSerializer, **errors(400, 403, 404, 409)})
     def post(self, request: Request, pk: str) -> Response:
         reason = self.body(s.ReasonSerializer)["reason"]
-        if self.action_name == "retry":
-            instance = services.instance_retry(user=request.user, instance_pk=pk)
-        else:
-            service = getattr(services, f"instance_{self.action_name}")
-            instance = service(user=request.user, instance_pk=pk, reason=reason)
+        service = getattr(services, f"instance_{self.action_name}")
+        instance = service(user=request.user, instance_pk=pk, reason=reason)
         return Response(instance_detail(self.scope, instance))
 
 

@@ -10,18 +10,21 @@ validation and leave the same audit trail (the engine's). Errors:
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from engine import services as engine
-from engine.errors import ConflictError, EngineError
-from engine.models import HumanTask, ProcessDefinition, ProcessInstance
+from engine.errors import ConflictError, EngineError, StepFailed
+from engine.models import HumanTask, Incident, ProcessDefinition, ProcessInstance
 from portal.orgs.models import OrgUnit, Position, UnitKind
 from portal.schemaforms.loader import FormError, load_form
 from portal.schemaforms.validation import validate
 
 from . import access
+from .models import StartSubmission
 
 logger = logging.getLogger(__name__)
 
@@ -89,8 +92,52 @@ def org_context(unit: OrgUnit) -> dict[str, str]:
     return context
 
 
-def process_start(*, user: Any, key: str, data: dict[str, Any], position_pk: Any = None) -> ProcessInstance:
-    """Start the latest version of process `key` from one of the user's positions."""
+class AlreadyStarted(EngineError):
+    """The same start form was submitted before; `instance_id` is the case it created."""
+
+    def __init__(self, instance_id: int | None):
+        self.instance_id = instance_id
+        super().__init__(_("Esta solicitud ya se había enviado; no se creó otro expediente."))
+
+
+def process_start(*, user: Any, key: str, data: dict[str, Any], position_pk: Any = None,
+                  submission: Any = None) -> ProcessInstance:
+    """Start the latest version of process `key` from one of the user's positions.
+
+    `submission` is the token the start form was rendered with: the same token twice
+    raises AlreadyStarted with the first case instead of starting a second one."""
+    token = _submission_token(submission)
+    if token is None:
+        return _process_start(user=user, key=key, data=data, position_pk=position_pk)
+    try:
+        with transaction.atomic():
+            row = StartSubmission.objects.create(token=token, user=user)
+    except IntegrityError:
+        first = StartSubmission.objects.filter(token=token, user=user).first()
+        raise AlreadyStarted(first.instance_id if first else None) from None
+    try:
+        instance = _process_start(user=user, key=key, data=data, position_pk=position_pk)
+    except StepFailed as exc:
+        incident = Incident.objects.filter(pk=exc.incident_id).only("instance_id").first()
+        StartSubmission.objects.filter(pk=row.pk).update(instance_id=incident.instance_id if incident else None)
+        raise
+    except Exception:
+        StartSubmission.objects.filter(pk=row.pk).delete()  # nothing started: the form may be sent again
+        raise
+    StartSubmission.objects.filter(pk=row.pk).update(instance=instance)
+    return instance
+
+
+def _submission_token(value: Any) -> uuid.UUID | None:
+    if value in (None, ""):
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise FormInvalid({"__all__": [_("El formulario está dañado; recargue la página.")]}) from None
+
+
+def _process_start(*, user: Any, key: str, data: dict[str, Any], position_pk: Any = None) -> ProcessInstance:
     scope = access.scope_for(user)
     definition = access.latest_definitions().filter(key=key).first()
     if definition is None:
@@ -118,8 +165,9 @@ def _admin_instance(user: Any, instance_pk: Any) -> ProcessInstance:
     return access.instance_for_view(scope, instance_pk)
 
 
-def instance_retry(*, user: Any, instance_pk: Any) -> ProcessInstance:
-    return engine.retry(instance_id=_admin_instance(user, instance_pk).pk, by=user)
+def instance_retry(*, user: Any, instance_pk: Any, reason: str) -> ProcessInstance:
+    _require_reason(reason)
+    return engine.retry(instance_id=_admin_instance(user, instance_pk).pk, by=user, reason=reason.strip())
 
 
 def instance_suspend(*, user: Any, instance_pk: Any, reason: str) -> ProcessInstance:

@@ -54,6 +54,21 @@ def _form_summary(form_key: str, data: dict) -> str | None:
         return None
 
 
+# Events a person did themselves (others, like "task created", only follow from them).
+PERSONAL_ACTIONS = {
+    AuditAction.START, AuditAction.CLAIM, AuditAction.UNCLAIM, AuditAction.REASSIGN, AuditAction.COMPLETE,
+    AuditAction.RETRY, AuditAction.SUSPEND, AuditAction.RESUME, AuditAction.CANCEL,
+}
+
+
+def office_label(role: str, unit_name: str) -> str:
+    """"Especialista SIAGIE UGEL (UGEL 03 Breña)"."""
+    name = role_name(role) if role else ""
+    if name and unit_name:
+        return f"{name} ({unit_name})"
+    return name or unit_name
+
+
 def build(instance: ProcessInstance, *, staff: bool, events: list[AuditEvent] | None = None) -> list[Entry]:
     if events is None:
         events = list(AuditEvent.objects.filter(instance=instance).select_related("actor").order_by("created_at", "pk"))
@@ -70,9 +85,10 @@ def build(instance: ProcessInstance, *, staff: bool, events: list[AuditEvent] | 
         if event.action == AuditAction.START:
             start_role = (event.data.get("data") or {}).get("solicitante_rol", "")
             role, unit = start_role, instance.org_unit
-        office = " ".join(x for x in [role_name(role) if role else "", units.get(unit, unit)] if x)
+        office = office_label(role, units.get(unit, unit))
         actor = event.actor
-        person = (actor.get_full_name() or actor.get_username()) if (actor is not None and staff) else ""
+        acted = event.action in PERSONAL_ACTIONS
+        person = (actor.get_full_name() or actor.get_username()) if (actor and staff and acted) else ""
         who = office or (person if staff else "") or _("El sistema")
         text = _sentence(event, who=who, title=title, task=task, instance=instance, units=units)
         entries.append(Entry(when=event.created_at, action=event.action, who=office, person=person,
@@ -110,7 +126,8 @@ def _sentence(event: AuditEvent, *, who: str, title: str, task: HumanTask | None
     if action == AuditAction.INCIDENT:
         return _("Se produjo una incidencia; el equipo de soporte fue alertado.")
     if action == AuditAction.RETRY:
-        return _("Un administrador reintentó el paso que había fallado.")
+        return _("Un administrador reintentó el paso que había fallado. Motivo: %(reason)s") % {
+            "reason": data.get("reason") or _("(sin motivo)")}
     if action == AuditAction.SUSPEND:
         return _("Un administrador suspendió el trámite. Motivo: %(reason)s") % {"reason": data.get("reason", "")}
     if action == AuditAction.RESUME:
@@ -133,6 +150,6 @@ def current_steps(instance: ProcessInstance) -> list[dict[str, Any]]:
     """Open tasks: title, office, who holds it (if claimed), due date."""
     rows = HumanTask.objects.filter(instance=instance, state="open").select_related("claimed_by").order_by("pk")
     units = dict(OrgUnit.objects.filter(code__in={r.unit for r in rows}).values_list("code", "name"))
-    return [{"task": r, "title": r.title, "office": f"{role_name(r.role)} — {units.get(r.unit, r.unit)}",
+    return [{"task": r, "title": r.title, "office": office_label(r.role, units.get(r.unit, r.unit)),
              "holder": (r.claimed_by.get_full_name() or r.claimed_by.get_username()) if r.claimed_by else "",
              "due_at": r.due_at} for r in rows]

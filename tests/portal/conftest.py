@@ -24,6 +24,13 @@ HERE = Path(__file__).parent
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Argon2 costs ~100 ms per user on purpose; portal tests create hundreds of users.
+    tests/test_passwords.py checks that the real settings hash with Argon2."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def portal_forms(settings):
     """Portal tests use the forms in tests/portal/forms."""
     settings.ENGINE = {**settings.ENGINE, "FORMS_DIR": str(HERE / "forms")}

@@ -21,10 +21,10 @@ def test_the_timeline_reads_as_plain_spanish(case):
     task = HumanTask.objects.get(instance=inst)
     services.task_complete(user=director, task_pk=task.pk, data={"cumple_requisitos": "si"})
     lines = [e.text for e in timeline.build(inst, staff=True)]
-    assert lines[0] == "Personal / Docente IE AUGUSTO B. LEGUIA inició el trámite «Trámite de prueba»."
-    assert "Director IE AUGUSTO B. LEGUIA verificó los requisitos: cumple" in lines
+    assert lines[0] == "Personal / Docente IE (AUGUSTO B. LEGUIA) inició el trámite «Trámite de prueba»."
+    assert "Director IE (AUGUSTO B. LEGUIA) verificó los requisitos: cumple" in lines
     assert any(line.startswith("Pendiente: «Registrar el usuario en SIAGIE», a cargo de Especialista SIAGIE UGEL "
-                               "UGEL 03 Breña") for line in lines)
+                               "(UGEL 03 Breña)") for line in lines)
 
 
 def test_person_names_are_shown_only_to_staff(case):

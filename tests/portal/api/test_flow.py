@@ -49,10 +49,10 @@ def test_tramite_prueba_runs_end_to_end_through_the_api(api, org, officer, trami
     assert (case["status"], case["status_label"]) == ("completed", "completado")
     assert case["current_tasks"] == []
     texts = [entry["text"] for entry in case["timeline"]]
-    assert texts[0] == "Personal / Docente IE AUGUSTO B. LEGUIA inició el trámite «Trámite de prueba»."
-    assert "Director IE AUGUSTO B. LEGUIA tomó la tarea «Verificar los requisitos»." in texts
-    assert "Director IE AUGUSTO B. LEGUIA verificó los requisitos: cumple" in texts
-    assert "Especialista SIAGIE UGEL UGEL 03 Breña registró el usuario SIAGIE rquispe01" in texts
+    assert texts[0] == "Personal / Docente IE (AUGUSTO B. LEGUIA) inició el trámite «Trámite de prueba»."
+    assert "Director IE (AUGUSTO B. LEGUIA) tomó la tarea «Verificar los requisitos»." in texts
+    assert "Director IE (AUGUSTO B. LEGUIA) verificó los requisitos: cumple" in texts
+    assert "Especialista SIAGIE UGEL (UGEL 03 Breña) registró el usuario SIAGIE rquispe01" in texts
     assert texts[-1] == "El trámite terminó."
     assert {"verificar", "registrar"} <= set(case["element_states"]["completed"])
     assert HumanTask.objects.filter(instance_id=instance_id, state="open").count() == 0
@@ -68,7 +68,7 @@ def test_mine_lists_the_instances_i_started_with_their_current_step(api, case):
     assert rows[0]["status_label"] == "en curso"
     assert rows[0]["org_unit_name"] == "AUGUSTO B. LEGUIA"
     assert [(s["title"], s["office"]) for s in rows[0]["current_steps"]] == [
-        ("Verificar los requisitos", "Director IE — AUGUSTO B. LEGUIA")]
+        ("Verificar los requisitos", "Director IE (AUGUSTO B. LEGUIA)")]
 
 
 def test_an_invalid_start_form_is_a_400_per_field(api, org, officer, tramite):
@@ -98,3 +98,18 @@ def test_starting_an_unknown_process_is_a_404(api, org, officer):
     response = api(officer("personal_ie", "0584714-0")).post("processes/no_existe/start/", {"data": {}})
 
     assert response.status_code == 404
+
+
+def test_a_resent_start_with_the_same_idempotency_key_returns_the_first_case(api, officer, tramite):
+    """Sending the same start twice (network retry) creates one case; the second answer is that case."""
+    from engine.models import ProcessInstance
+
+    requester = officer("personal_ie", "0584714-0")
+    client = api(requester)
+    key = "0b6f1d9e-4c7a-4f0e-9d51-2f3b8a1c6e70"
+    first = client.post("processes/tramite_prueba/start/", {"data": SOLICITUD}, HTTP_IDEMPOTENCY_KEY=key)
+    second = client.post("processes/tramite_prueba/start/", {"data": SOLICITUD}, HTTP_IDEMPOTENCY_KEY=key)
+
+    assert first.status_code == 201 and second.status_code == 200
+    assert first.json()["id"] == second.json()["id"]
+    assert ProcessInstance.objects.count() == 1

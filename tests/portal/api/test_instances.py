@@ -23,7 +23,7 @@ def test_an_office_reads_the_instances_of_its_remit(api, case, officer):
     body = response.json()
     assert body["process"] == {"key": "tramite_prueba", "name": "Trámite de prueba", "version": 1}
     assert (body["org_unit"], body["org_unit_name"]) == ("0584714-0", "AUGUSTO B. LEGUIA")
-    assert body["current_tasks"][0]["office"] == "Director IE — AUGUSTO B. LEGUIA"
+    assert body["current_tasks"][0]["office"] == "Director IE (AUGUSTO B. LEGUIA)"
     assert body["element_states"]["active"] == ["verificar"]
 
 
@@ -117,7 +117,7 @@ def test_retrying_without_an_incident_is_a_409(api, case, admin_user):
     """Retry on a healthy instance is refused as a conflict with the engine's message."""
     instance, *_ = case
 
-    response = api(admin_user).post(f"instances/{instance.pk}/retry/", {})
+    response = api(admin_user).post(f"instances/{instance.pk}/retry/", {"reason": "Prueba"})
 
     assert response.status_code == 409
     assert response.json() == {"detail": "La instancia no tiene incidencias abiertas."}
@@ -135,3 +135,12 @@ def test_a_start_whose_automatic_step_fails_is_accepted_with_an_incident(api, or
     assert body["status"] == "incident"
     assert "registrada" in body["notice"]
     assert ProcessInstance.objects.get(pk=body["id"]).started_by == requester
+
+
+def test_retrying_needs_a_reason(api, case, admin_user):
+    """A retry without saying what was fixed is refused with a field error."""
+    instance, *_ = case
+
+    response = api(admin_user).post(f"instances/{instance.pk}/retry/", {})
+
+    assert response.status_code == 400

@@ -1,0 +1,188 @@
+"""Administration of offices (org units) and positions, for administrators only.
+
+Writes go through portal.orgs.services (one transaction and one audit row each); an
+OrgError is shown on the form that caused it, with what was typed kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from portal.work import access
+from portal.work.views import officer_view, paginate
+
+from . import services
+from .forms import PositionAssignForm, PositionEndForm, PositionReplaceForm, UnitFilterForm, UnitForm
+from .models import OrgUnit, Position, UnitKind
+
+UNITS_PER_PAGE = 50
+
+
+def _unit_or_404(code: str) -> OrgUnit:
+    unit = OrgUnit.objects.select_related("parent").filter(code=code).first()
+    if unit is None:
+        raise access.NotVisible
+    return unit
+
+
+@officer_view
+def unit_list(request: HttpRequest, scope: access.Scope) -> HttpResponse:
+    access.require_admin(scope)
+    form = UnitFilterForm(request.GET or None)
+    filters = form.filters()
+    qs = OrgUnit.objects.all()
+    if filters.get("q"):
+        term = filters["q"].strip()
+        qs = qs.filter(Q(name__icontains=term) | Q(code__icontains=term) | Q(codigo_modular__startswith=term))
+    if filters.get("tipo"):
+        qs = qs.filter(kind=filters["tipo"])
+    if filters.get("dre"):
+        dre_path = OrgUnit.objects.filter(code=filters["dre"]).values_list("path", flat=True).first() or "-"
+        qs = qs.filter(path__startswith=dre_path)
+    if filters.get("activa"):
+        qs = qs.filter(active=filters["activa"] == "si")
+    page = paginate(request, qs.order_by("path"), per_page=UNITS_PER_PAGE)
+    for unit in page["items"]:
+        unit.depth = max(unit.path.count("/") - 2, 0)
+    return render(request, "orgs/unit_list.html", {"form": form, "units": page, "filtered": bool(filters)})
+
+
+@require_http_methods(["GET", "POST"])
+@officer_view
+def unit_create(request: HttpRequest, scope: access.Scope) -> HttpResponse:
+    access.require_admin(scope)
+    return _unit_form(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+@officer_view
+def unit_edit(request: HttpRequest, scope: access.Scope, code: str) -> HttpResponse:
+    access.require_admin(scope)
+    return _unit_form(request, _unit_or_404(code))
+
+
+def _unit_form(request: HttpRequest, unit: OrgUnit | None) -> HttpResponse:
+    if request.method == "POST":
+        form = UnitForm(request.POST, instance=unit)
+        if form.is_valid():
+            try:
+                saved = services.unit_save(unit=form.apply(), by=request.user)
+            except services.OrgError as exc:
+                form.add_error(None, str(exc))
+                if unit is not None:
+                    unit.refresh_from_db()
+            else:
+                messages.success(request, _("Se guardó la unidad %(unit)s.") % {"unit": saved})
+                return redirect("work:orgs:unit_detail", code=saved.code)
+        status = 400
+    else:
+        initial = {}
+        parent = request.GET.get("depende_de", "").strip().upper()
+        if unit is None and parent:
+            initial = {"parent": parent}
+        form = UnitForm(None, instance=unit)
+        form.initial.update(initial)
+        status = 200
+    return render(request, "orgs/unit_form.html", {"form": form, "unit": unit}, status=status)
+
+
+def _detail(request: HttpRequest, unit: OrgUnit, *, assign: PositionAssignForm | None = None,
+            replace: PositionReplaceForm | None = None, end_forms: dict[int, PositionEndForm] | None = None,
+            status: int = 200) -> HttpResponse:
+    active = list(
+        Position.objects.filter(unit=unit, until__isnull=True)
+        .select_related("user", "user__person", "role", "assigned_by").order_by("role__name", "nivel", "since"))
+    end_forms = end_forms or {}
+    for position in active:
+        position.end_form = end_forms.get(position.pk) or PositionEndForm(prefix=f"cese-{position.pk}")
+    past = list(
+        Position.objects.filter(unit=unit, until__isnull=False)
+        .select_related("user", "user__person", "role", "ended_by").order_by("-until")[:25])
+    replace = replace or PositionReplaceForm(unit=unit)
+    return render(request, "orgs/unit_detail.html", {
+        "unit": unit,
+        "children": OrgUnit.objects.filter(parent=unit).order_by("name")[:200],
+        "children_count": OrgUnit.objects.filter(parent=unit).count(),
+        "active_positions": active,
+        "past_positions": past,
+        "assign_form": assign or PositionAssignForm(unit=unit),
+        "replace_form": replace,
+        "can_replace": bool(replace.roles),
+        "child_kind": {UnitKind.MINEDU: "", UnitKind.DRE: UnitKind.UGEL, UnitKind.UGEL: UnitKind.IE}.get(unit.kind),
+    }, status=status)
+
+
+@officer_view
+def unit_detail(request: HttpRequest, scope: access.Scope, code: str) -> HttpResponse:
+    access.require_admin(scope)
+    return _detail(request, _unit_or_404(code))
+
+
+@require_POST
+@officer_view
+def position_assign(request: HttpRequest, scope: access.Scope, code: str) -> HttpResponse:
+    access.require_admin(scope)
+    unit = _unit_or_404(code)
+    form = PositionAssignForm(request.POST, unit=unit)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            position = services.position_assign(user=data["usuario"], role=data["rol"], unit=unit,
+                                                by=request.user, reason=data["motivo"], nivel=data["nivel"])
+        except services.OrgError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Se asignó el cargo %(role)s a %(person)s.") % _names(position))
+            return redirect("work:orgs:unit_detail", code=unit.code)
+    return _detail(request, unit, assign=form, status=400)
+
+
+@require_POST
+@officer_view
+def position_replace(request: HttpRequest, scope: access.Scope, code: str) -> HttpResponse:
+    access.require_admin(scope)
+    unit = _unit_or_404(code)
+    form = PositionReplaceForm(request.POST, unit=unit)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            position = services.position_replace(unit=unit, role=data["rol"], user=data["usuario"],
+                                                 by=request.user, reason=data["motivo"], nivel=data["nivel"])
+        except services.OrgError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("%(person)s es ahora %(role)s; el titular anterior cesó.") % _names(position))
+            return redirect("work:orgs:unit_detail", code=unit.code)
+    return _detail(request, unit, replace=form, status=400)
+
+
+@require_POST
+@officer_view
+def position_end(request: HttpRequest, scope: access.Scope, pk: int) -> HttpResponse:
+    access.require_admin(scope)
+    position = Position.objects.select_related("unit", "role", "user").filter(pk=pk).first()
+    if position is None:
+        raise access.NotVisible
+    form = PositionEndForm(request.POST, prefix=f"cese-{position.pk}")
+    if form.is_valid():
+        try:
+            services.position_end(position=position, by=request.user, reason=form.cleaned_data["motivo"])
+        except services.OrgError as exc:
+            # e.g. "Este cargo ya terminó": the position is no longer listed with a form.
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Cesó el cargo %(role)s de %(person)s.") % _names(position))
+        return redirect("work:orgs:unit_detail", code=position.unit.code)
+    return _detail(request, position.unit, end_forms={position.pk: form}, status=400)
+
+
+def _names(position: Position) -> dict[str, Any]:
+    user = position.user
+    return {"role": position.role.name, "person": user.get_full_name() or user.get_username()}

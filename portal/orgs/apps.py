@@ -8,6 +8,7 @@ class OrgsConfig(AppConfig):
     verbose_name = "Organización"
 
     def ready(self) -> None:
-        from . import roles
+        from . import roles, validators
 
         post_migrate.connect(roles.sync_after_migrate, sender=self)
+        validators.register()

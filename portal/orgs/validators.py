@@ -1,0 +1,50 @@
+"""Domain validators that forms name with `"x-validator"` (registered at start-up).
+
+- `unidad_existe`: a unit code (UGEL-03, 0584714-0) of an existing unit.
+- `ie_activa`: an IE given by código modular with anexo (1598333-0) or without it
+  (1598333, meaning anexo 0) that exists and is active (not closed).
+- `ie_existe`: the same, closed IEs accepted (a CE for studies in a closed IE is legal).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from portal.schemaforms.validation import register_validator
+
+from .models import OrgUnit, UnitKind
+
+
+def _ie(value: str) -> OrgUnit | None:
+    code = value if "-" in value else f"{value}-0"
+    return OrgUnit.objects.filter(kind=UnitKind.IE, code=code).only("active", "name", "code").first()
+
+
+def unidad_existe(value: Any, context: dict) -> str | None:
+    if not isinstance(value, str) or not OrgUnit.objects.filter(code=value).exists():
+        return _("No existe una unidad con el código «%(code)s».") % {"code": value}
+    return None
+
+
+def ie_existe(value: Any, context: dict) -> str | None:
+    if not isinstance(value, str) or _ie(value) is None:
+        return _("No hay una IE registrada con el código modular «%(code)s».") % {"code": value}
+    return None
+
+
+def ie_activa(value: Any, context: dict) -> str | None:
+    problem = ie_existe(value, context)
+    if problem:
+        return problem
+    ie = _ie(value)
+    if not ie.active:
+        return _("La IE %(name)s (%(code)s) está inactiva (cerrada).") % {"name": ie.name, "code": ie.code}
+    return None
+
+
+def register() -> None:
+    register_validator("unidad_existe", unidad_existe)
+    register_validator("ie_existe", ie_existe)
+    register_validator("ie_activa", ie_activa)

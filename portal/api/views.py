@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from engine.errors import StepFailed
-from engine.models import AuditAction, AuditEvent, HumanTask, HumanTaskState, Incident, InstanceStatus, ProcessInstance
+from engine.models import HumanTask, HumanTaskState, Incident, InstanceStatus, ProcessInstance
 from portal.orgs import services as orgs
 from portal.orgs.models import OrgUnit, Position
 from portal.schemaforms.loader import FormDefinition, FormError, load_form
@@ -114,18 +114,6 @@ def _fields_of(form: FormDefinition | None, data: dict[str, Any]) -> dict[str, A
     return {name: data[name] for name in object_fields(form.schema, form.schema) if name in data}
 
 
-def start_data(instance: ProcessInstance) -> dict[str, Any]:
-    event = (AuditEvent.objects.filter(instance=instance, action=AuditAction.START)
-             .order_by("pk").only("data").first())
-    return dict((event.data or {}).get("data") or {}) if event else {}
-
-
-def completed_data(task: HumanTask) -> dict[str, Any]:
-    event = (AuditEvent.objects.filter(instance_id=task.instance_id, task_id=task.task_id,
-                                       action=AuditAction.COMPLETE).order_by("-pk").only("data").first())
-    return dict((event.data or {}).get("data") or {}) if event else {}
-
-
 def task_detail(scope: access.Scope, task: HumanTask, request: Request) -> dict[str, Any]:
     """What the task page shows: the form, the request being worked on (while the task
     is open) or the values submitted (once completed), and whether the user may act now."""
@@ -136,9 +124,9 @@ def task_detail(scope: access.Scope, task: HumanTask, request: Request) -> dict[
     task.can_work = (access.can_work(scope, task)
                      and task.claimed_by_id in (None, request.user.pk)
                      and instance.status in WORKABLE_STATUSES)
-    task.data = {} if is_open else _fields_of(form, completed_data(task))
+    task.data = {} if is_open else _fields_of(form, selectors.completed_data(task))
     task.request_data = (
-        _fields_of(form_or_none(instance.definition.start_form_key), start_data(instance)) if is_open else {})
+        _fields_of(form_or_none(instance.definition.start_form_key), selectors.start_data(instance)) if is_open else {})
     return s.TaskDetailSerializer(task, context={"request": request}).data
 
 
@@ -274,7 +262,9 @@ class TaskDetailView(ApiView):
     @extend_schema(summary=_("Detalle de una tarea"), responses={200: s.TaskDetailSerializer, **errors(404)})
     def get(self, request: Request, pk: str) -> Response:
         scope = self.scope
-        return Response(task_detail(scope, access.task_for_view(scope, pk), request))
+        task = access.task_for_view(scope, pk)
+        selectors.record_case_read(request.user, task.instance, via="api:task")
+        return Response(task_detail(scope, task, request))
 
 
 @extend_schema(tags=["tareas"])
@@ -287,7 +277,9 @@ class TaskClaimView(ApiView):
     def post(self, request: Request, pk: str) -> Response:
         self.service(user=request.user, task_pk=pk)
         scope = self.scope
-        return Response(task_detail(scope, access.task_for_view(scope, pk), request))
+        task = access.task_for_view(scope, pk)
+        selectors.record_case_read(request.user, task.instance, via="api:task")
+        return Response(task_detail(scope, task, request))
 
 
 @extend_schema(tags=["tareas"])
@@ -339,7 +331,9 @@ class InstanceDetailView(ApiView):
                    responses={200: s.InstanceDetailSerializer, **errors(404)})
     def get(self, request: Request, pk: str) -> Response:
         scope = self.scope
-        return Response(instance_detail(scope, access.instance_for_view(scope, pk)))
+        instance = access.instance_for_view(scope, pk)
+        selectors.record_case_read(request.user, instance, via="api:instance")
+        return Response(instance_detail(scope, instance))
 
 
 @extend_schema(tags=["expedientes"])

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
-from engine.models import AuditEvent, HumanTask, ProcessInstance
+from engine.models import AuditAction, AuditEvent, HumanTask, ProcessInstance
+from portal.core.models import log_activity
 
 from . import access
 
@@ -54,3 +56,22 @@ def instance_timeline(instance: ProcessInstance) -> QuerySet[AuditEvent]:
 
 def my_instances(user) -> QuerySet[ProcessInstance]:
     return ProcessInstance.objects.filter(started_by=user).select_related("definition").order_by("-started_at")
+
+
+def start_data(instance: ProcessInstance) -> dict[str, Any]:
+    """The values of the start form, as the audit trail recorded them."""
+    event = (AuditEvent.objects.filter(instance=instance, action=AuditAction.START)
+             .order_by("pk").only("data").first())
+    return dict((event.data or {}).get("data") or {}) if event else {}
+
+
+def completed_data(task: HumanTask) -> dict[str, Any]:
+    """The values submitted when `task` was completed."""
+    event = (AuditEvent.objects.filter(instance_id=task.instance_id, task_id=task.task_id,
+                                       action=AuditAction.COMPLETE).order_by("-pk").only("data").first())
+    return dict((event.data or {}).get("data") or {}) if event else {}
+
+
+def record_case_read(user, instance: ProcessInstance, *, via: str) -> None:
+    """Ley 29733: who read a case file with personal data, when, and through what."""
+    log_activity(actor=user, action="case_viewed", obj=instance, unit=instance.org_unit, data={"via": via})

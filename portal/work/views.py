@@ -324,18 +324,6 @@ def _read_post(request: HttpRequest, form: Any) -> tuple[dict[str, Any], dict[st
     return validate_post(form, request.POST, request.FILES, user=request.user, context={"instance_data": {}})
 
 
-def _start_data(instance: ProcessInstance) -> dict[str, Any]:
-    event = (AuditEvent.objects.filter(instance=instance, action=AuditAction.START)
-             .order_by("pk").only("data").first())
-    return dict((event.data or {}).get("data") or {}) if event else {}
-
-
-def _completed_data(task: HumanTask) -> dict[str, Any]:
-    event = (AuditEvent.objects.filter(instance_id=task.instance_id, task_id=task.task_id,
-                                       action=AuditAction.COMPLETE).order_by("-pk").only("data").first())
-    return dict((event.data or {}).get("data") or {}) if event else {}
-
-
 # --- Task page -------------------------------------------------------------------------
 
 
@@ -345,6 +333,8 @@ def task_page(request: HttpRequest, scope: access.Scope, pk: int) -> HttpRespons
     task = access.task_for_view(scope, pk)
     if request.method == "POST":
         access.task_for_work(scope, pk)  # 403 for supervisors: they only read
+    else:
+        selectors.record_case_read(request.user, task.instance, via="page:task")
     form, form_problem = _load(task.form_key)
     data: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
@@ -377,7 +367,7 @@ def task_page(request: HttpRequest, scope: access.Scope, pk: int) -> HttpRespons
                 return redirect("work:inbox")
         task = access.task_for_view(scope, pk)  # the state after the attempt
     elif task.state == HumanTaskState.COMPLETED:
-        data = _completed_data(task)
+        data = selectors.completed_data(task)
 
     instance = task.instance
     instance.refresh_from_db(fields=["status", "lock_version"])
@@ -389,7 +379,7 @@ def task_page(request: HttpRequest, scope: access.Scope, pk: int) -> HttpRespons
     start_form, _problem = _load(instance.definition.start_form_key)
     start_html = ""
     if start_form is not None and task.state == HumanTaskState.OPEN:
-        start_html = _render(start_form, _start_data(instance), None, disabled=True, prefix="solicitud-",
+        start_html = _render(start_form, selectors.start_data(instance), None, disabled=True, prefix="solicitud-",
                              instance=instance)
     context = {
         "task": task,
@@ -580,6 +570,7 @@ def available_actions(instance: ProcessInstance) -> list[tuple[str, str]]:
 def instance_page(request: HttpRequest, scope: access.Scope, pk: int) -> HttpResponse:
     instance = access.instance_for_view(scope, pk)
     staff = bool(scope.positions or scope.admin)
+    selectors.record_case_read(request.user, instance, via="page:instance")
     entries = timeline.build(instance, staff=staff)
     steps = timeline.current_steps(instance)
     visible_ids = set(access.visible_tasks(scope).filter(pk__in=[s["task"].pk for s in steps])

@@ -196,3 +196,13 @@ def test_only_administrators_see_the_instance_actions(client, verified_case, dir
     text = html(client.get(f"/expedientes/{verified_case.pk}/"))
     assert "Acciones de administración" in text
     assert 'value="suspend"' in text and 'value="cancel"' in text and 'value="resume"' not in text
+
+
+def test_reading_a_case_file_is_logged_for_ley_29733(client, verified_case, director):
+    """Opening a case page leaves who read it and when in the activity log."""
+    from portal.core.models import ActivityLog
+
+    client.force_login(director)
+    client.get(f"/expedientes/{verified_case.pk}/")
+    row = ActivityLog.objects.get(action="case_viewed", object_id=str(verified_case.pk))
+    assert row.actor == director and row.data == {"via": "page:instance"}

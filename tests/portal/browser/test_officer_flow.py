@@ -73,10 +73,10 @@ def test_officer_claims_fixes_a_form_error_and_completes_the_task(page, case):
     expect(page.locator('.djs-element.paso-completado[data-element-id="verificar"]')).to_have_count(1)
 
 
-def test_a_task_taken_meanwhile_keeps_what_the_officer_typed(page, case, officer):
+def test_a_task_taken_meanwhile_keeps_what_the_officer_typed(page, case):
     """Two officers of the office: the second submits after the first completed it; the
     page explains it and the typed text is still there."""
-    instance, _director = case
+    instance, director = case
     task = HumanTask.objects.get(instance=instance)
     log_in(page, "directora.leguia")
     page.goto(f"/tareas/{task.pk}/")
@@ -84,9 +84,10 @@ def test_a_task_taken_meanwhile_keeps_what_the_officer_typed(page, case, officer
     page.get_by_label("Requisito que no se cumple").fill("Oficio sin firma del director")
 
     # Meanwhile the case moves on in another window.
-    services.task_complete(user=_director, task_pk=task.pk, data={"cumple_requisitos": "si"})
+    services.task_complete(user=director, task_pk=task.pk, data={"cumple_requisitos": "si"})
 
     page.get_by_role("button", name="Registrar verificación").click()
-    expect(page.get_by_role("alert").filter(has_text=re.compile("ya fue completada|ya no está pendiente"))).to_be_visible()
+    conflict = page.get_by_role("alert").filter(has_text=re.compile("ya fue completada|ya no está pendiente"))
+    expect(conflict).to_be_visible()
     expect(page.get_by_label("Requisito que no se cumple")).to_have_value("Oficio sin firma del director")
     assert ProcessInstance.objects.get(pk=instance.pk).status == InstanceStatus.RUNNING

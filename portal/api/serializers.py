@@ -402,3 +402,17 @@ class PositionAssignSerializer(serializers.Serializer):
 class PositionReplaceSerializer(PositionAssignSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="",
                                    help_text=_("Motivo del reemplazo (obligatorio)."))
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    form = serializers.CharField(max_length=200, help_text="Clave del formulario (formKey)")
+    field = serializers.CharField(max_length=200, help_text="Campo de documento, p. ej. oficio o apoderado.dni_copia")
+    file = serializers.FileField(help_text="El archivo; su tipo se comprueba por su contenido")
+
+
+class DocumentSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    original_name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()

@@ -30,5 +30,6 @@ urlpatterns = [
     path("positions/", views.PositionListView.as_view(), name="position-list"),
     path("positions/replace/", views.PositionReplaceView.as_view(), name="position-replace"),
     path("positions/<str:pk>/end/", views.PositionEndView.as_view(), name="position-end"),
+    path("documents/", views.DocumentUploadView.as_view(), name="document-upload"),
     re_path(r"^.*$", views.NotFoundView.as_view(), name="not-found"),
 ]

@@ -18,6 +18,7 @@ from rest_framework import status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -27,8 +28,10 @@ from engine.errors import StepFailed
 from engine.models import HumanTask, HumanTaskState, Incident, InstanceStatus, ProcessInstance
 from portal.orgs import services as orgs
 from portal.orgs.models import OrgUnit, Position
+from portal.schemaforms.files import UploadRejected, store_upload
 from portal.schemaforms.loader import FormDefinition, FormError, load_form
 from portal.schemaforms.schema import object_fields
+from portal.schemaforms.validation import field_schema_at
 from portal.work import access, selectors, services, timeline
 
 from . import serializers as s
@@ -507,3 +510,32 @@ class NotFoundView(ApiView):
         raise access.NotVisible
 
     post = put = patch = delete = get
+
+
+# --- Documents ----------------------------------------------------------------------------------
+
+
+class DocumentUploadView(ApiView):
+    """Upload a file for a form's document field; the answer's `id` goes into the form data.
+
+    The field's `x-file` options decide the accepted types and size; the type is sniffed
+    from the bytes. Only the uploader may later attach the document."""
+
+    parser_classes = [MultiPartParser]
+    serializer_class = s.DocumentUploadSerializer
+
+    @extend_schema(tags=["documentos"], summary=_("Subir un documento para un formulario"),
+                   request={"multipart/form-data": s.DocumentUploadSerializer},
+                   responses={201: s.DocumentSerializer, **errors(400, 413)})
+    def post(self, request: Request) -> Response:
+        body = self.body(s.DocumentUploadSerializer)
+        form = form_or_none(body["form"])
+        field = field_schema_at(form, body["field"]) if form is not None else {}
+        if field.get("format") != "document":
+            message = gettext("Ese formulario no tiene un campo de documento con ese nombre.")
+            raise services.FormInvalid({"field": [message]})
+        try:
+            document = store_upload(body["file"], field_schema=field, user=request.user)
+        except UploadRejected as exc:
+            raise services.FormInvalid({"file": [exc.message]}) from exc
+        return Response(s.DocumentSerializer(document).data, status=status.HTTP_201_CREATED)

@@ -23,7 +23,7 @@ VENDOR_STAMP := portal/static/vendor/.copied
 .PHONY: help setup run test lint clean constraints
 
 help:
-	@echo "make run    set up, migrate, seed the demo admin, start portal + worker"
+	@echo "make run    set up, migrate, seed the demo admin, org tree and officers, start portal + worker"
 	@echo "make test   set up, run pytest on SQLite and on a throwaway PostgreSQL"
 	@echo "make lint   ruff check"
 	@echo "make clean  remove .venv, node_modules and copied assets (keeps var/)"
@@ -54,6 +54,7 @@ run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py deploy_processes
 	$(PY) manage.py seed_admin --base-url http://$(HOST):$(PORT)
+	$(PY) manage.py seed_demo --base-url http://$(HOST):$(PORT)
 	@echo "Starting the portal on http://$(HOST):$(PORT)/ and the worker; Ctrl-C stops both."
 	$(PY) scripts/run_together.py \
 		"$(PY) manage.py runserver $(HOST):$(PORT)" \

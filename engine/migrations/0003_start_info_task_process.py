@@ -29,6 +29,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='humantask',
-            index=models.Index(condition=models.Q(('state', 'open')), fields=['role', 'unit', 'process_key'], name='engine_task_inbox_process'),
+            index=models.Index(condition=models.Q(('state', 'open')), fields=['role', 'unit', 'process_key', 'claimed_by'], name='engine_task_inbox_process'),
         ),
     ]

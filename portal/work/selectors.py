@@ -46,7 +46,7 @@ def inbox(scope: access.Scope, *, process: str = "", unit: str = "", due: str = 
 def inbox_counts(scope: access.Scope) -> list[dict]:
     """Open workable tasks per process: [{"process_key", "n"}], largest first."""
     return list(
-        access.workable_tasks(scope).values("process_key").annotate(n=Count("pk")).order_by("-n", "process_key")
+        access.workable_tasks(scope).values("process_key").annotate(n=Count("*")).order_by("-n", "process_key")
     )
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DIAGRAMS = Path(__file__).resolve().parent / "diagrams"
 sys.path.insert(0, str(ROOT))
+
+from bench.machine import describe  # noqa: E402 - after the path is set
 
 
 def _spiff_parts(rounds: int) -> dict:
@@ -276,19 +277,6 @@ def _run_child(argv: list[str], env: dict) -> dict:
     raise RuntimeError(f"benchmark child failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
 
 
-def _machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, "
-            f"Python {platform.python_version()}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--child", action="store_true")
@@ -335,7 +323,7 @@ def main() -> None:
 def _report(r: dict, args) -> str:
     s = r["spiff"]
     lines = [
-        f"Machine: {_machine()}",
+        f"Machine: {describe()}",
         f"Command: .venv/bin/python bench/engine.py (rounds={args.rounds}, loop={args.loop}, "
         f"throughput instances={args.instances}, workers={args.workers})",
         "",

@@ -43,6 +43,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import describe  # noqa: E402 - after the path is set
+
 SEED = 2026
 REQUESTS = 200
 WARMUP = 20
@@ -443,21 +445,6 @@ def _count_ies() -> int:
 # --- Report ----------------------------------------------------------------------------------
 
 
-def _machine() -> str:
-    import platform
-
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, "
-            f"Python {platform.python_version()}")
-
-
 def _figures(r: dict) -> list[str]:
     """The per-officer table, the baseline and the targets of one measurement."""
     s1 = r["select1"]
@@ -501,7 +488,7 @@ def _plans(r: dict, only: tuple[str, ...] = ()) -> list[str]:
 def _report(r: dict, args) -> str:
     cmd = ".venv/bin/python bench/inbox.py" + (f" --tasks {args.tasks}" if args.tasks != 1_000_000 else "")
     lines = [
-        f"Machine: {_machine()}; {r['server']} (throwaway cluster, default memory settings)",
+        f"Machine: {describe()}; {r['server']} (throwaway cluster, default memory settings)",
         f"Command: {cmd} (requests={args.requests} per figure after {WARMUP} warm-up)",
         f"Data: {r['load']['tasks']:,} open tasks, one running instance each, bulk-loaded with COPY (not through "
         f"the engine); {r['units']['dre']} DRE/GRE, {r['units']['ugel']} UGELs, {r['ie_total']:,} IEs "

@@ -73,7 +73,7 @@ def scope_for(user: Any) -> Scope:
     return scope
 
 
-def _pairs_q(pairs: frozenset[tuple[str, str]], prefix: str = "") -> Q:
+def pairs_q(pairs: frozenset[tuple[str, str]], prefix: str = "") -> Q:
     if not pairs:
         return Q(pk__in=[])
     return reduce(or_, (Q(**{f"{prefix}role": r, f"{prefix}unit": u}) for r, u in sorted(pairs)))
@@ -86,14 +86,14 @@ def _subtree_codes(paths: tuple[str, ...]) -> Subquery:
 
 def workable_tasks(scope: Scope) -> QuerySet[HumanTask]:
     """Open tasks this user may claim or complete."""
-    return HumanTask.objects.filter(_pairs_q(scope.pairs), state=HumanTaskState.OPEN)
+    return HumanTask.objects.filter(pairs_q(scope.pairs), state=HumanTaskState.OPEN)
 
 
 def visible_tasks(scope: Scope) -> QuerySet[HumanTask]:
     qs = HumanTask.objects.all()
     if scope.sees_everything:
         return qs
-    q = _pairs_q(scope.pairs)
+    q = pairs_q(scope.pairs)
     if scope.subtree_paths:
         q |= Q(unit__in=_subtree_codes(scope.subtree_paths))
     return qs.filter(q)
@@ -105,7 +105,7 @@ def visible_instances(scope: Scope) -> QuerySet[ProcessInstance]:
         return qs
     q = Q(started_by=scope.user) if getattr(scope.user, "pk", None) else Q(pk__in=[])
     if scope.pairs:
-        q |= Exists(HumanTask.objects.filter(_pairs_q(scope.pairs), instance=OuterRef("pk")))
+        q |= Exists(HumanTask.objects.filter(pairs_q(scope.pairs), instance=OuterRef("pk")))
     if scope.subtree_paths:
         codes = _subtree_codes(scope.subtree_paths)
         q |= Q(org_unit__in=codes) | Exists(HumanTask.objects.filter(instance=OuterRef("pk"), unit__in=codes))

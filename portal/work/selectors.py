@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
-from engine.models import AuditAction, AuditEvent, HumanTask, ProcessInstance
+from engine.models import AuditAction, AuditEvent, HumanTask, HumanTaskState, ProcessInstance
 from portal.core.models import log_activity
 
 from . import access
@@ -26,21 +26,37 @@ def inbox(scope: access.Scope, *, process: str = "", unit: str = "", due: str = 
         qs = qs.filter(process_key=process)
     if unit:
         qs = qs.filter(unit=unit)
-    now = timezone.now()
-    if due == "overdue":
-        qs = qs.filter(due_at__lt=now)
-    elif due == "today":
-        qs = qs.filter(due_at__lt=timezone.localtime(now).replace(hour=23, minute=59, second=59))
-    elif due == "week":
-        qs = qs.filter(due_at__lt=now + timedelta(days=7))
-    elif due == "none":
-        qs = qs.filter(due_at__isnull=True)
+    qs = _due(qs, due)
     if held is True:
         qs = qs.filter(claimed_by=scope.user)
     elif held is False:
         qs = qs.filter(claimed_by__isnull=True)
     return qs.select_related("instance__definition", "claimed_by").order_by(
         F("due_at").asc(nulls_last=True), "pk")
+
+
+def _due(qs: QuerySet[HumanTask], due: str) -> QuerySet[HumanTask]:
+    now = timezone.now()
+    if due == "overdue":
+        return qs.filter(due_at__lt=now)
+    if due == "today":
+        return qs.filter(due_at__lt=timezone.localtime(now).replace(hour=23, minute=59, second=59))
+    if due == "week":
+        return qs.filter(due_at__lt=now + timedelta(days=7))
+    if due == "none":
+        return qs.filter(due_at__isnull=True)
+    return qs
+
+
+def supervision(scope: access.Scope, *, process: str = "", due: str = "") -> QuerySet[HumanTask]:
+    """Open tasks of the user's remit that they may see but not work (read-only), in the
+    inbox's order."""
+    if not (scope.subtree_paths or scope.sees_everything):
+        return HumanTask.objects.none()
+    qs = access.visible_tasks(scope).filter(state=HumanTaskState.OPEN).exclude(access.pairs_q(scope.pairs))
+    if process:
+        qs = qs.filter(process_key=process)
+    return _due(qs, due).select_related("instance", "claimed_by").order_by(F("due_at").asc(nulls_last=True), "pk")
 
 
 def inbox_counts(scope: access.Scope) -> list[dict]:

@@ -12,14 +12,13 @@ import logging
 import re
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import F, QuerySet, Subquery
+from django.db.models import QuerySet, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -230,23 +229,7 @@ def supervision(request: HttpRequest, scope: access.Scope) -> HttpResponse:
     form = SupervisionFilterForm(request.GET or None, processes=sorted(names.items(), key=lambda kv: kv[1]))
     filters = form.filters()
     supervises = bool(scope.subtree_paths or scope.sees_everything)
-    qs = HumanTask.objects.none()
-    if supervises:
-        qs = (access.visible_tasks(scope).filter(state=HumanTaskState.OPEN)
-              .exclude(pk__in=Subquery(access.workable_tasks(scope).values("pk"))))
-        if filters["process"]:
-            qs = qs.filter(process_key=filters["process"])
-        now = timezone.now()
-        due = filters["due"]
-        if due == "overdue":
-            qs = qs.filter(due_at__lt=now)
-        elif due == "today":
-            qs = qs.filter(due_at__lt=timezone.localtime(now).replace(hour=23, minute=59, second=59))
-        elif due == "week":
-            qs = qs.filter(due_at__lt=now + timedelta(days=7))
-        elif due == "none":
-            qs = qs.filter(due_at__isnull=True)
-        qs = qs.select_related("instance", "claimed_by").order_by(F("due_at").asc(nulls_last=True), "pk")
+    qs = selectors.supervision(scope, process=filters["process"], due=filters["due"])
     tasks = paginate(request, qs)
     decorate_tasks(tasks["items"], names=names)
     return render(request, "work/supervision.html", {

@@ -89,6 +89,11 @@ def _django_setup():
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    # The engine is measured on its own: lanes resolve to (lane, instance unit) as in the
+    # engine's tests, not through the portal's org tree (which these diagrams know nothing of).
+    from engine.registry import DefaultLaneResolver, registry
+
+    registry.lane_resolver = DefaultLaneResolver()
 
 
 def _prepare():

@@ -539,7 +539,7 @@ def settle_incidents(ctx: StepContext, *, retrying: int | None, kind: str, paylo
 def step_failed(incident: Incident) -> StepFailed:
     where = f" en «{incident.element_id}»" if incident.element_id else ""
     return StepFailed(
-        f"El paso no se pudo completar{where}: {incident.message}. Se registró la incidencia "
+        f"El paso no se pudo completar{where}: {incident.message.rstrip('.')}. Se registró la incidencia "
         f"N.° {incident.pk}; nada cambió en el expediente.",
         incident_id=incident.pk,
     )

@@ -3,7 +3,8 @@
 The engine imports nothing from the portal. The portal fills these registries in its
 `AppConfig.ready()`: service-task handlers by operator name, the lane resolver that
 turns a user task's lane/properties into a (role, unit) candidate, the form catalogue
-used to validate deployments, and extra functions that scripts may call.
+used to validate deployments, extra functions that scripts may call, and periodic jobs
+the background worker runs on each sweep.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class ServiceContext:
 
 
 ServiceHandler = Callable[..., Any]
+PeriodicJob = Callable[[], object]
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,9 @@ class Registry:
     script_functions: dict[str, Callable[..., Any]] = field(default_factory=dict)
     lane_resolver: LaneResolver = field(default_factory=DefaultLaneResolver)
     forms: FormCatalogue | None = None
+    # Called without arguments on every sweep of `run_worker` (after the due timers), each
+    # in its own try/except: a job must be idempotent, bounded and cheap when idle.
+    periodic: list[PeriodicJob] = field(default_factory=list)
 
     def service(self, name: str) -> Callable[[ServiceHandler], ServiceHandler]:
         """Decorator: register a service-task handler under an operator name.
@@ -130,6 +135,11 @@ class Registry:
 
     def script_function(self, name: str, func: Callable[..., Any]) -> None:
         self.script_functions[name] = func
+
+    def register_periodic(self, func: PeriodicJob) -> None:
+        """Add a job to the worker's periodic sweep (once, however often it is called)."""
+        if func not in self.periodic:
+            self.periodic.append(func)
 
 
 registry = Registry()

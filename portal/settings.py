@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "portal.schemaforms",
     "portal.orgs",
     "portal.work",
+    "portal.accounts",
+    "portal.notify",
 ]
 
 MIDDLEWARE = [
@@ -100,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.work.context_processors.work",
+                "portal.notify.context_processors.notify",
             ],
         },
     },
@@ -145,6 +148,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# A new account's one-time activation link (portal.accounts.tokens) expires after this.
+ACCOUNT_ACTIVATION_HOURS = int(os.environ.get("ACCOUNT_ACTIVATION_HOURS", "72"))
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -193,6 +198,10 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# A mail server that hangs must not hold the worker (and the outbox row lock) forever.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+# Absolute address of the portal, for links in e-mails (empty: e-mails carry no link).
+PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000" if DEBUG else "")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SIAGIE Flujos <no-responder@localhost>")
 
 # --- Security (production) ------------------------------------------------------------

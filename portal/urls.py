@@ -14,6 +14,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/token/", obtain_auth_token, name="api-token"),
     path("api/v1/", include("portal.api.urls")),
+    path("avisos/", include("portal.notify.urls")),
+    path("cuenta/", include("portal.accounts.urls")),
     path("", include("portal.work.urls")),
     path("", include("portal.core.urls")),
 ]

@@ -1,5 +1,6 @@
 """The background worker: runs queued tasks (timer wake-ups, e-mail, PDFs) and a periodic
-sweep that fires any timer whose wake-up was missed. Ctrl-C or SIGTERM stops it."""
+sweep that fires any timer whose wake-up was missed, then runs the jobs the product
+registered in `engine.registry.registry.periodic`. Ctrl-C or SIGTERM stops it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,17 @@ from django.core.management import BaseCommand, call_command
 from django.db import close_old_connections, connection
 
 log = logging.getLogger("engine.worker")
+
+
+def run_periodic_jobs() -> None:
+    """Run each registered periodic job once; a failing job is logged and the others run."""
+    from engine.registry import registry
+
+    for job in list(registry.periodic):
+        try:
+            job()
+        except Exception:  # noqa: BLE001 - one broken job must not stop the sweep
+            log.exception("Periodic job %r failed", job)
 
 
 class Command(BaseCommand):
@@ -38,6 +50,8 @@ class Command(BaseCommand):
                         log.info("Timer sweep fired %d instance(s)", len(fired))
                 except Exception:  # noqa: BLE001 - keep sweeping; the error is logged
                     log.exception("Timer sweep failed")
+                try:
+                    run_periodic_jobs()
                 finally:
                     connection.close()
                 stop.wait(sweep_seconds)
@@ -46,6 +60,7 @@ class Command(BaseCommand):
             from engine.services import fire_due_timers
 
             fire_due_timers()
+            run_periodic_jobs()
             call_command("db_worker", batch=True, interval=interval, startup_delay=False,
                          reload=False, verbosity=options.get("verbosity", 1))
             return

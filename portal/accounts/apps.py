@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "portal.accounts"
+    label = "accounts"
+    verbose_name = "Cuentas"
+
+    def ready(self) -> None:
+        from engine.registry import registry
+
+        from . import handlers
+
+        registry.register_service("accounts.alta", handlers.alta)
+        registry.register_service("accounts.baja", handlers.baja)

@@ -1,0 +1,368 @@
+"""Accounts for the SIAGIE alta/baja procedures: who gets a user and a position, who loses them.
+
+Each service is one transaction and writes ActivityLog rows (position changes are logged
+by portal.orgs.services). Called from a service-task handler, the transaction is a
+savepoint inside the engine step's: if the step fails later, everything rolls back.
+
+Credentials are never sent in clear: a new user is created inactive with an unusable
+password and gets a one-time activation link (portal.accounts.tokens).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from engine import services as engine
+from engine.errors import ConflictError
+from engine.models import HumanTask, HumanTaskState
+from portal.core.models import log_activity
+from portal.orgs import services as orgs
+from portal.orgs.models import Nivel, OrgUnit, Person, Position, Role, mask_document
+
+from .tokens import activation_tokens
+
+USERNAME_MAX = 30
+# Leading particles of compound surnames: "De la Cruz Quispe" → first surname "delacruz".
+_PARTICLES = frozenset({"de", "del", "la", "las", "los", "da", "das", "do", "dos", "di",
+                        "van", "von", "san", "santa"})
+_CREATE_ATTEMPTS = 5
+
+
+class AccountError(Exception):
+    """An account change was refused; the message (Spanish) is for the user."""
+
+
+@dataclass(frozen=True)
+class AltaResult:
+    user: Any
+    position: Position
+    replaced: Position | None  # the previous holder's position, now ended
+    created_user: bool
+    replaced_deactivated: bool = False  # the previous holder's account was deactivated
+    released_tasks: int = 0  # the previous holder's claimed tasks returned to the pool
+
+
+@dataclass(frozen=True)
+class BajaResult:
+    position: Position
+    deactivated: bool
+    released_tasks: int
+
+
+# --- Usernames ------------------------------------------------------------------------------
+
+
+def _ascii_words(text: str) -> list[str]:
+    """Lowercase ASCII words: accents dropped (á→a, ñ→n), anything not [a-z0-9] removed."""
+    folded = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode("ascii").lower()
+    return [w for w in (re.sub(r"[^a-z0-9]", "", part) for part in folded.split()) if w]
+
+
+def _username_base(nombres: str, apellidos: str) -> str:
+    given = _ascii_words(nombres)
+    surname = ""
+    for word in _ascii_words(apellidos):
+        surname += word
+        if word not in _PARTICLES:
+            break
+    base = (given[0][0] if given else "") + surname
+    return base[:USERNAME_MAX] or "usuario"
+
+
+def generate_username(*, nombres: str, apellidos: str) -> str:
+    """First given name's initial + first surname ("Rosa Elena", "Quispe Mamani" → "rquispe"),
+    then 2, 3, ... until no user has it (case-insensitively); at most 30 chars of [a-z0-9.].
+
+    Uniqueness holds at the moment of the query; a concurrent transaction may take the
+    same name, which the caller handles (the username column is unique)."""
+    base = _username_base(nombres, apellidos)
+    prefix = base[: USERNAME_MAX - 6]  # shared by every candidate up to a 6-digit suffix
+    taken = {name.lower() for name in get_user_model().objects.filter(username__istartswith=prefix)
+             .values_list("username", flat=True)}
+    n = 1
+    while True:
+        suffix = "" if n == 1 else str(n)
+        candidate = base[: USERNAME_MAX - len(suffix)] + suffix
+        if candidate not in taken:
+            return candidate
+        n += 1
+
+
+# --- Input --------------------------------------------------------------------------------
+
+
+def _text(value: Any, message: str) -> str:
+    text = " ".join(str(value or "").split())
+    if not text:
+        raise AccountError(message)
+    return text
+
+
+def _document(document_type: Any, document_number: Any) -> tuple[str, str]:
+    doc_type = str(document_type or Person.DocType.DNI).strip().lower()
+    if doc_type not in Person.DocType.values:
+        raise AccountError(_("Tipo de documento desconocido: «%(type)s». Use DNI o carné de extranjería.")
+                           % {"type": document_type})
+    number = re.sub(r"\s", "", str(document_number or "")).upper()
+    if doc_type == Person.DocType.DNI and not re.fullmatch(r"\d{8}", number):
+        raise AccountError(_("El DNI tiene 8 dígitos."))
+    if doc_type == Person.DocType.CE and not re.fullmatch(r"[A-Z0-9]{6,12}", number):
+        raise AccountError(_("El carné de extranjería tiene de 6 a 12 letras o dígitos."))
+    return doc_type, number
+
+
+def _email(value: Any) -> str:
+    email = str(value or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise AccountError(_("El correo «%(email)s» no es válido.") % {"email": email}) from exc
+    return email
+
+
+def _reason(value: Any) -> str:
+    return _text(value, _("Indique el motivo (p. ej. el oficio o la resolución)."))[:500]
+
+
+def _nivel(role: Role, nivel: Any) -> str:
+    if not role.per_nivel:
+        return ""
+    nivel = str(nivel or "").strip().lower()
+    if nivel not in Nivel.values:
+        raise AccountError(_("Indique el nivel educativo del especialista (inicial, primaria o secundaria)."))
+    return nivel
+
+
+# --- Helpers ------------------------------------------------------------------------------
+
+
+def describe(user: Any) -> str:
+    """A person as an officer sees them: "Rosa Quispe Mamani (DNI ****1236)", DNI masked."""
+    name = user.get_full_name() or user.get_username()
+    person = Person.objects.filter(user_id=user.pk).first()
+    if person is None:
+        return name
+    return f"{name} ({person.get_document_type_display()} {person.masked_document})"
+
+
+def _lock_user(user_id: int) -> Any:
+    return get_user_model().objects.select_for_update().get(pk=user_id)
+
+
+def _holder(role: Role, unit: OrgUnit, nivel: str) -> Position | None:
+    return (Position.objects.select_related("user")
+            .filter(role=role, unit=unit, nivel=nivel, until__isnull=True).first())
+
+
+def _occupied(role: Role, unit: OrgUnit, holder: Position) -> str:
+    return _("%(unit)s ya tiene un titular activo de «%(role)s»: %(who)s. Apruebe el reemplazo "
+             "o tramite primero su baja.") % {"unit": unit, "role": role.name, "who": describe(holder.user)}
+
+
+def _find_person(doc_type: str, number: str) -> Person | None:
+    return Person.objects.filter(document_type=doc_type, document_number=number).first()
+
+
+def _update_identity(user: Any, *, nombres: str, apellidos: str, email: str, by: Any) -> None:
+    changes = {"first_name": nombres[:150], "last_name": apellidos[:150]}
+    if email:
+        changes["email"] = email
+    changed = [field for field, value in changes.items() if getattr(user, field) != value]
+    if changed:
+        for field in changed:
+            setattr(user, field, changes[field])
+        user.save(update_fields=changed)
+        log_activity(actor=by, action="account_updated", obj=user, data={"fields": changed})
+
+
+def _create_user(*, nombres: str, apellidos: str, email: str, doc_type: str, number: str,
+                 by: Any, unit: OrgUnit, role: Role) -> tuple[Any, Person]:
+    User = get_user_model()  # noqa: N806
+    for _attempt in range(_CREATE_ATTEMPTS):
+        username = generate_username(nombres=nombres, apellidos=apellidos)
+        try:
+            with transaction.atomic():
+                user = User(username=username, first_name=nombres[:150], last_name=apellidos[:150],
+                            email=email, is_active=False)
+                user.set_unusable_password()
+                user.save()
+                person = Person.objects.create(user=user, document_type=doc_type, document_number=number)
+        except IntegrityError as exc:
+            # Another transaction took the username or registered this person meanwhile.
+            if _find_person(doc_type, number) is not None:
+                raise AccountError(_("Otra alta registró a esta persona en este mismo momento; "
+                                     "revise el caso antes de volver a intentarlo.")) from exc
+            continue
+        log_activity(actor=by, action="account_created", obj=user, unit=unit.code,
+                     data={"username": user.username, "person": person.pk, "role": role.code})
+        return user, person
+    raise AccountError(_("No se pudo elegir un nombre de usuario libre; vuelva a intentarlo."))
+
+
+def _deactivate_if_idle(user: Any, *, by: Any, reason: str) -> bool:
+    """Close the account of a user left without active positions. A pending activation
+    link dies with it (the unusable password is rotated, which changes the token hash)."""
+    user = _lock_user(user.pk)
+    if Position.objects.filter(user=user, until__isnull=True).exists():
+        return False
+    revoked = not user.has_usable_password()
+    if not user.is_active and not revoked:
+        return True
+    user.is_active = False
+    if revoked:
+        user.set_unusable_password()
+    user.save(update_fields=["is_active", "password"])
+    log_activity(actor=by, action="account_deactivated", obj=user,
+                 data={"username": user.username, "reason": reason, "activation_revoked": revoked})
+    return True
+
+
+@transaction.atomic
+def release_claimed_tasks(*, user: Any, by: Any, reason: str) -> int:
+    """Return to the pool the open tasks `user` has claimed for a (role, unit) they no
+    longer hold; each release is an engine REASSIGN audit event. Returns how many."""
+    held = set(Position.objects.filter(user=user, until__isnull=True).values_list("role_id", "unit__code"))
+    # Lock first, so no completion or re-claim slips in between the choice and the release.
+    rows = (HumanTask.objects.select_for_update(no_key=True)
+            .filter(claimed_by=user, state=HumanTaskState.OPEN).order_by("pk")
+            .values_list("pk", "role", "unit"))
+    released = 0
+    for pk, role, unit in list(rows):
+        if (role, unit) in held:
+            continue
+        try:
+            engine.reassign(task_id=pk, to_user=None, by=by, reason=reason)
+        except ConflictError:
+            continue
+        released += 1
+    return released
+
+
+# --- Services -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def account_alta(*, nombres: str, apellidos: str, document_type: str = "dni", document_number: str,
+                 email: str, role: Role, unit: OrgUnit, nivel: str = "", by: Any, reason: str,
+                 replace_holder: bool) -> AltaResult:
+    """Give the person named by their document the role in `unit`, creating their account
+    (inactive until they follow the activation link) if they have none.
+
+    A one-holder role whose unit has a holder is refused unless `replace_holder`: then the
+    old holder's position ends, their claimed tasks return to the pool and, with no other
+    position left, their account is deactivated, all in this transaction."""
+    nombres = _text(nombres, _("Indique los nombres."))
+    apellidos = _text(apellidos, _("Indique los apellidos."))
+    doc_type, number = _document(document_type, document_number)
+    email = _email(email)
+    reason = _reason(reason)
+    nivel = _nivel(role, nivel)
+
+    person = _find_person(doc_type, number)
+    if person is not None:
+        user = _lock_user(person.user_id)
+        created = False
+        if Position.objects.filter(user=user, role=role, unit=unit, nivel=nivel, until__isnull=True).exists():
+            raise AccountError(_("%(who)s ya tiene ese cargo en %(unit)s: «%(role)s».") % {
+                "who": describe(user), "unit": unit, "role": role.name})
+        _update_identity(user, nombres=nombres, apellidos=apellidos, email=email, by=by)
+    else:
+        user = None
+        created = True
+
+    holder = _holder(role, unit, nivel) if role.one_holder else None
+    if holder is not None and not replace_holder:
+        raise AccountError(_occupied(role, unit, holder))
+    if user is None:
+        user, person = _create_user(nombres=nombres, apellidos=apellidos, email=email, doc_type=doc_type,
+                                    number=number, by=by, unit=unit, role=role)
+    try:
+        if holder is None:
+            position = orgs.position_assign(user=user, role=role, unit=unit, by=by, reason=reason, nivel=nivel)
+        else:
+            position = orgs.position_replace(unit=unit, role=role, user=user, by=by, reason=reason, nivel=nivel)
+    except orgs.OrgError as exc:
+        # The partial unique index refused a second holder that a concurrent alta created
+        # after our check: name them, the database state is what the officer must see.
+        current = _holder(role, unit, nivel) if role.one_holder else None
+        if current is not None and current.user_id != user.pk:
+            raise AccountError(_("Mientras se tramitaba esta alta, %(message)s") % {
+                "message": _occupied(role, unit, current)}) from exc
+        raise AccountError(str(exc)) from exc
+
+    replaced, replaced_deactivated, released = None, False, 0
+    if holder is not None:
+        replaced = Position.objects.select_related("user").get(pk=holder.pk)
+        released = release_claimed_tasks(user=replaced.user, by=by, reason=reason)
+        replaced_deactivated = _deactivate_if_idle(replaced.user, by=by, reason=reason)
+
+    # An existing account comes back only now that it holds a position again; one that
+    # was never activated stays inactive until its owner sets a password.
+    if not created and not user.is_active and user.has_usable_password():
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        log_activity(actor=by, action="account_reactivated", obj=user, unit=unit.code,
+                     data={"username": user.username, "role": role.code, "reason": reason})
+    return AltaResult(user=user, position=position, replaced=replaced, created_user=created,
+                      replaced_deactivated=replaced_deactivated, released_tasks=released)
+
+
+@transaction.atomic
+def account_baja(*, document_type: str = "dni", document_number: str, role: Role, unit: OrgUnit, by: Any,
+                 reason: str, nivel: str = "") -> BajaResult:
+    """End the person's active position for the role in `unit`; with no other position
+    left their account is deactivated (for Personal IE this is the inactivation the
+    procedure asks for). Their claimed tasks they can no longer work return to the pool.
+    `nivel` is needed only when they hold the role in the unit for several niveles."""
+    doc_type, number = _document(document_type, document_number)
+    reason = _reason(reason)
+    person = _find_person(doc_type, number)
+    if person is None:
+        raise AccountError(_("No hay ninguna persona registrada con %(type)s %(number)s.") % {
+            "type": Person.DocType(doc_type).label, "number": mask_document(number)})
+    user = _lock_user(person.user_id)
+    positions = Position.objects.filter(user=user, role=role, unit=unit, until__isnull=True)
+    if nivel:
+        positions = positions.filter(nivel=nivel)
+    found = list(positions.order_by("pk")[:2])
+    if not found:
+        raise AccountError(_("%(who)s no tiene el cargo «%(role)s» en %(unit)s.") % {
+            "who": describe(user), "role": role.name, "unit": unit})
+    if len(found) > 1:
+        raise AccountError(_("%(who)s tiene el cargo «%(role)s» en %(unit)s en más de un nivel educativo; "
+                             "indique el nivel.") % {"who": describe(user), "role": role.name, "unit": unit})
+    try:
+        position = orgs.position_end(position=found[0], by=by, reason=reason)
+    except orgs.OrgError as exc:
+        raise AccountError(str(exc)) from exc
+    released = release_claimed_tasks(user=user, by=by, reason=reason)
+    deactivated = _deactivate_if_idle(user, by=by, reason=reason)
+    return BajaResult(position=position, deactivated=deactivated, released_tasks=released)
+
+
+@transaction.atomic
+def account_activate(*, user: Any, token: str, password: str) -> Any:
+    """Set the password chosen through an activation link and open the account. The token
+    is checked again on the locked row, so a link works once even if sent twice at once."""
+    user = _lock_user(user.pk)
+    if not activation_tokens.check_token(user, token):
+        raise AccountError(_("El enlace de activación ya no es válido."))
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise AccountError(" ".join(exc.messages)) from exc
+    user.set_password(password)
+    user.is_active = True
+    user.save(update_fields=["password", "is_active"])
+    log_activity(actor=user, action="account_activated", obj=user, data={"username": user.username})
+    return user

@@ -1,0 +1,51 @@
+"""The activation page: a new user follows their one-time link and chooses a password."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import SetPasswordForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from . import services
+from .tokens import activation_hours, activation_tokens
+
+
+def _user(uidb64: str) -> Any:
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return get_user_model()._default_manager.filter(pk=pk).first()
+
+
+def _invalid(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/activate_invalid.html", {"hours": activation_hours()})
+
+
+@sensitive_post_parameters("new_password1", "new_password2")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    user = _user(uidb64)
+    if user is None or not activation_tokens.check_token(user, token):
+        return _invalid(request)
+    form = SetPasswordForm(user, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_activate(user=user, token=token, password=form.cleaned_data["new_password1"])
+        except services.AccountError:
+            return _invalid(request)
+        messages.success(request, _("Su cuenta «%(username)s» está activa. Ingrese con su usuario y la "
+                                    "contraseña que acaba de elegir.") % {"username": user.get_username()})
+        return redirect("login")
+    return render(request, "accounts/activate.html", {"form": form, "account": user})

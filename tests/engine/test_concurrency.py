@@ -11,33 +11,11 @@ from django.db import connection
 from engine import services
 from engine.errors import ConflictError, EngineError
 from engine.models import AuditEvent, HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
+from tests.threads import in_threads
 
 from .conftest import deploy_diagram, open_task, open_tasks
 
 DATA = {"ugel": "UGEL01"}
-
-
-def _in_threads(jobs: dict[str, Callable[[], object]]) -> dict[str, object]:
-    """Run each job in its own thread (own database connection); return what each job
-    returned ("ok" for None) or the exception it raised."""
-    results: dict[str, object] = {}
-
-    def run(name: str, job: Callable[[], object]) -> None:
-        try:
-            value = job()
-            results[name] = "ok" if value is None else value
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            results[name] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=item) for item in jobs.items()]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    return results
 
 
 def snapshot(inst: ProcessInstance) -> dict:
@@ -217,7 +195,7 @@ def _complete_together(task_pk: int, users: list) -> list[object]:
             services.complete(task_id=task_pk, user=actor, data={"by": actor.username})
         return job
 
-    results = _in_threads({str(i): worker(u) for i, u in enumerate(users)})
+    results = in_threads({str(i): worker(u) for i, u in enumerate(users)})
     return [results[str(i)] for i in range(len(users))]
 
 
@@ -288,7 +266,7 @@ def test_claim_and_complete_race(user, other_user):
         barrier.wait(timeout=10)
         services.complete(task_id=fill.pk, user=user, data={})
 
-    results = _in_threads({"claim": do_claim, "complete": do_complete})
+    results = in_threads({"claim": do_claim, "complete": do_complete})
     fill.refresh_from_db()
     assert set(results) == {"claim", "complete"}
     if results["complete"] == "ok":
@@ -329,7 +307,7 @@ def test_claim_during_a_running_step_does_not_deadlock(user, other_user):
         services.claim(task_id=fill.pk, user=other_user)
         claimed.set()
 
-    results = _in_threads({"step": step, "claim": claim})
+    results = in_threads({"step": step, "claim": claim})
 
     assert results["claim"] == "ok", results
     assert results["step"] == {"claim_finished_meanwhile": True, "step_saw": [other_user.pk]}, results

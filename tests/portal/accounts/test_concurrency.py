@@ -1,7 +1,6 @@
 """Two altas racing for the same one-holder post: the database keeps one holder."""
 
 import threading
-from collections.abc import Callable
 
 import pytest
 from django.db import connection
@@ -9,30 +8,9 @@ from django.db import connection
 from portal.accounts import services
 from portal.accounts.services import AccountError
 from portal.orgs.models import OrgUnit, Person, Position
+from tests.threads import in_threads
 
 from .conftest import IE, role
-
-
-def _in_threads(jobs: dict[str, Callable[[], object]]) -> dict[str, object]:
-    """Run each job in its own thread (own database connection); return what each returned
-    or the exception it raised (the runner of tests/engine/test_concurrency.py)."""
-    results: dict[str, object] = {}
-
-    def run(name: str, job: Callable[[], object]) -> None:
-        try:
-            results[name] = job()
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            results[name] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=item) for item in jobs.items()]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    return results
 
 
 @pytest.mark.postgres_only
@@ -56,7 +34,7 @@ def test_two_simultaneous_altas_for_one_director_post_leave_one_holder(org, veri
                 unit=unit, by=verifier, reason="Oficio 123-2026", replace_holder=False)
         return run
 
-    results = _in_threads({name: job(*person) for name, person in people.items()})
+    results = in_threads({name: job(*person) for name, person in people.items()})
 
     winners = [name for name, r in results.items() if isinstance(r, services.AltaResult)]
     losers = [r for r in results.values() if not isinstance(r, services.AltaResult)]

@@ -5,30 +5,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('engine', '0002_audit_append_only'),
+        ("engine", "0002_audit_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='humantask',
-            name='process_key',
+            model_name="humantask",
+            name="process_key",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='processdefinition',
-            name='start_form_key',
+            model_name="processdefinition",
+            name="start_form_key",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='processdefinition',
-            name='start_roles',
-            field=models.JSONField(blank=True, default=list, help_text='Roles that may start this process by hand (start event lane).'),
+            model_name="processdefinition",
+            name="start_roles",
+            field=models.JSONField(
+                blank=True, default=list, help_text="Roles that may start this process by hand (start event lane)."
+            ),
         ),
         migrations.AddIndex(
-            model_name='humantask',
-            index=models.Index(condition=models.Q(('state', 'open')), fields=['role', 'unit', 'process_key', 'claimed_by'], name='engine_task_inbox_process'),
+            model_name="humantask",
+            index=models.Index(
+                condition=models.Q(("state", "open")),
+                fields=["role", "unit", "process_key", "claimed_by"],
+                name="engine_task_inbox_process",
+            ),
         ),
     ]

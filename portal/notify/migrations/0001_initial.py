@@ -7,40 +7,105 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('engine', '0004_humantask_autovacuum'),
+        ("engine", "0004_humantask_autovacuum"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(blank=True, help_text='Dirección a la que se envió (la del usuario al crear el aviso, o la indicada).', max_length=254, verbose_name='correo')),
-                ('template', models.CharField(max_length=100, verbose_name='plantilla')),
-                ('subject', models.CharField(max_length=255, verbose_name='asunto')),
-                ('body_text', models.TextField(verbose_name='texto')),
-                ('body_html', models.TextField(blank=True, verbose_name='HTML')),
-                ('link', models.CharField(blank=True, help_text='Ruta del portal que abre el aviso, p. ej. /expedientes/12/.', max_length=500, verbose_name='enlace')),
-                ('status', models.CharField(choices=[('pending', 'pendiente de envío'), ('sent', 'enviado'), ('failed', 'fallido'), ('portal_only', 'solo en el portal (sin correo)')], default='pending', max_length=20, verbose_name='estado')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='intentos')),
-                ('next_attempt_at', models.DateTimeField(blank=True, help_text='Cuándo el barrido del worker lo reintentará si la tarea en cola no lo envió.', null=True, verbose_name='próximo intento')),
-                ('last_error', models.TextField(blank=True, verbose_name='último error')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='enviado')),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='leído')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='creado')),
-                ('instance', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='engine.processinstance', verbose_name='expediente')),
-                ('user', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='notifications', to=settings.AUTH_USER_MODEL, verbose_name='destinatario')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "email",
+                    models.EmailField(
+                        blank=True,
+                        help_text="Dirección a la que se envió (la del usuario al crear el aviso, o la indicada).",
+                        max_length=254,
+                        verbose_name="correo",
+                    ),
+                ),
+                ("template", models.CharField(max_length=100, verbose_name="plantilla")),
+                ("subject", models.CharField(max_length=255, verbose_name="asunto")),
+                ("body_text", models.TextField(verbose_name="texto")),
+                ("body_html", models.TextField(blank=True, verbose_name="HTML")),
+                (
+                    "link",
+                    models.CharField(
+                        blank=True,
+                        help_text="Ruta del portal que abre el aviso, p. ej. /expedientes/12/.",
+                        max_length=500,
+                        verbose_name="enlace",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "pendiente de envío"),
+                            ("sent", "enviado"),
+                            ("failed", "fallido"),
+                            ("portal_only", "solo en el portal (sin correo)"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                        verbose_name="estado",
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0, verbose_name="intentos")),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Cuándo el barrido del worker lo reintentará si la tarea en cola no lo envió.",
+                        null=True,
+                        verbose_name="próximo intento",
+                    ),
+                ),
+                ("last_error", models.TextField(blank=True, verbose_name="último error")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="enviado")),
+                ("read_at", models.DateTimeField(blank=True, null=True, verbose_name="leído")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="creado")),
+                (
+                    "instance",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="engine.processinstance",
+                        verbose_name="expediente",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="destinatario",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'aviso',
-                'verbose_name_plural': 'avisos',
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(condition=models.Q(('status', 'pending')), fields=['next_attempt_at'], name='notify_due_pending'), models.Index(fields=['user', '-created_at'], name='notify_user_created'), models.Index(condition=models.Q(('read_at__isnull', True)), fields=['user'], name='notify_user_unread')],
+                "verbose_name": "aviso",
+                "verbose_name_plural": "avisos",
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status", "pending")), fields=["next_attempt_at"], name="notify_due_pending"
+                    ),
+                    models.Index(fields=["user", "-created_at"], name="notify_user_created"),
+                    models.Index(
+                        condition=models.Q(("read_at__isnull", True)), fields=["user"], name="notify_user_unread"
+                    ),
+                ],
             },
         ),
     ]

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,101 +16,290 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Role',
+            name="Role",
             fields=[
-                ('code', models.CharField(max_length=100, primary_key=True, serialize=False, verbose_name='código')),
-                ('name', models.CharField(max_length=200, verbose_name='nombre')),
-                ('unit_level', models.CharField(choices=[('minedu', 'MINEDU'), ('minedu_office', 'Oficina de MINEDU'), ('dre', 'DRE'), ('ugel', 'UGEL'), ('ie', 'IE')], max_length=16, verbose_name='nivel de la unidad')),
-                ('home_unit_code', models.CharField(blank=True, max_length=64, verbose_name='unidad fija')),
-                ('one_holder', models.BooleanField(default=False, verbose_name='un titular por unidad')),
-                ('per_nivel', models.BooleanField(default=False, verbose_name='un titular por nivel educativo')),
-                ('supervises', models.CharField(blank=True, max_length=16, verbose_name='supervisa')),
+                ("code", models.CharField(max_length=100, primary_key=True, serialize=False, verbose_name="código")),
+                ("name", models.CharField(max_length=200, verbose_name="nombre")),
+                (
+                    "unit_level",
+                    models.CharField(
+                        choices=[
+                            ("minedu", "MINEDU"),
+                            ("minedu_office", "Oficina de MINEDU"),
+                            ("dre", "DRE"),
+                            ("ugel", "UGEL"),
+                            ("ie", "IE"),
+                        ],
+                        max_length=16,
+                        verbose_name="nivel de la unidad",
+                    ),
+                ),
+                ("home_unit_code", models.CharField(blank=True, max_length=64, verbose_name="unidad fija")),
+                ("one_holder", models.BooleanField(default=False, verbose_name="un titular por unidad")),
+                ("per_nivel", models.BooleanField(default=False, verbose_name="un titular por nivel educativo")),
+                ("supervises", models.CharField(blank=True, max_length=16, verbose_name="supervisa")),
             ],
             options={
-                'verbose_name': 'rol',
-                'verbose_name_plural': 'roles',
-                'ordering': ['name'],
+                "verbose_name": "rol",
+                "verbose_name_plural": "roles",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='OrgUnit',
+            name="OrgUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z0-9][A-Z0-9\\-]{0,63}$', 'El código solo admite mayúsculas, dígitos y guiones (p. ej. UGEL-03 o 1598333-0).')], verbose_name='código')),
-                ('name', models.CharField(max_length=200, verbose_name='nombre')),
-                ('kind', models.CharField(choices=[('minedu', 'MINEDU'), ('minedu_office', 'Oficina de MINEDU'), ('dre', 'DRE'), ('ugel', 'UGEL'), ('ie', 'IE')], max_length=16, verbose_name='tipo')),
-                ('path', models.CharField(db_index=True, editable=False, max_length=400)),
-                ('codigo_modular', models.CharField(blank=True, max_length=7, verbose_name='código modular')),
-                ('anexo', models.CharField(blank=True, max_length=1, verbose_name='anexo')),
-                ('nivel', models.CharField(blank=True, choices=[('inicial', 'Inicial'), ('primaria', 'Primaria'), ('secundaria', 'Secundaria'), ('avanzado', 'Avanzado')], max_length=16, verbose_name='nivel')),
-                ('modalidad', models.CharField(blank=True, choices=[('EBR', 'EBR (Básica Regular)'), ('EBA', 'EBA (Básica Alternativa)'), ('EBE', 'EBE (Básica Especial)')], max_length=3, verbose_name='modalidad')),
-                ('gestion', models.CharField(blank=True, choices=[('publica', 'Pública'), ('privada', 'Privada')], max_length=8, verbose_name='gestión')),
-                ('active', models.BooleanField(default=True, help_text='Una IE cerrada queda inactiva.', verbose_name='activa')),
-                ('district', models.CharField(blank=True, max_length=100, verbose_name='distrito')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='orgs.orgunit', verbose_name='depende de')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=64,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z0-9][A-Z0-9\\-]{0,63}$",
+                                "El código solo admite mayúsculas, dígitos y guiones (p. ej. UGEL-03 o 1598333-0).",
+                            )
+                        ],
+                        verbose_name="código",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="nombre")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("minedu", "MINEDU"),
+                            ("minedu_office", "Oficina de MINEDU"),
+                            ("dre", "DRE"),
+                            ("ugel", "UGEL"),
+                            ("ie", "IE"),
+                        ],
+                        max_length=16,
+                        verbose_name="tipo",
+                    ),
+                ),
+                ("path", models.CharField(db_index=True, editable=False, max_length=400)),
+                ("codigo_modular", models.CharField(blank=True, max_length=7, verbose_name="código modular")),
+                ("anexo", models.CharField(blank=True, max_length=1, verbose_name="anexo")),
+                (
+                    "nivel",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("inicial", "Inicial"),
+                            ("primaria", "Primaria"),
+                            ("secundaria", "Secundaria"),
+                            ("avanzado", "Avanzado"),
+                        ],
+                        max_length=16,
+                        verbose_name="nivel",
+                    ),
+                ),
+                (
+                    "modalidad",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("EBR", "EBR (Básica Regular)"),
+                            ("EBA", "EBA (Básica Alternativa)"),
+                            ("EBE", "EBE (Básica Especial)"),
+                        ],
+                        max_length=3,
+                        verbose_name="modalidad",
+                    ),
+                ),
+                (
+                    "gestion",
+                    models.CharField(
+                        blank=True,
+                        choices=[("publica", "Pública"), ("privada", "Privada")],
+                        max_length=8,
+                        verbose_name="gestión",
+                    ),
+                ),
+                (
+                    "active",
+                    models.BooleanField(
+                        default=True, help_text="Una IE cerrada queda inactiva.", verbose_name="activa"
+                    ),
+                ),
+                ("district", models.CharField(blank=True, max_length=100, verbose_name="distrito")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="orgs.orgunit",
+                        verbose_name="depende de",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'unidad orgánica',
-                'verbose_name_plural': 'unidades orgánicas',
-                'ordering': ['path'],
+                "verbose_name": "unidad orgánica",
+                "verbose_name_plural": "unidades orgánicas",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('document_type', models.CharField(choices=[('dni', 'DNI'), ('ce', 'Carné de extranjería')], default='dni', max_length=4, verbose_name='tipo de documento')),
-                ('document_number', models.CharField(max_length=12, verbose_name='número de documento')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='person', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "document_type",
+                    models.CharField(
+                        choices=[("dni", "DNI"), ("ce", "Carné de extranjería")],
+                        default="dni",
+                        max_length=4,
+                        verbose_name="tipo de documento",
+                    ),
+                ),
+                ("document_number", models.CharField(max_length=12, verbose_name="número de documento")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="person", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'persona',
-                'verbose_name_plural': 'personas',
+                "verbose_name": "persona",
+                "verbose_name_plural": "personas",
             },
         ),
         migrations.CreateModel(
-            name='Position',
+            name="Position",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nivel', models.CharField(blank=True, choices=[('inicial', 'Inicial'), ('primaria', 'Primaria'), ('secundaria', 'Secundaria'), ('avanzado', 'Avanzado')], max_length=16, verbose_name='nivel')),
-                ('since', models.DateTimeField(default=django.utils.timezone.now, verbose_name='desde')),
-                ('until', models.DateTimeField(blank=True, null=True, verbose_name='hasta')),
-                ('reason', models.CharField(blank=True, max_length=500, verbose_name='motivo')),
-                ('end_reason', models.CharField(blank=True, max_length=500, verbose_name='motivo del cese')),
-                ('assigned_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ended_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='positions', to='orgs.orgunit', verbose_name='unidad')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='positions', to=settings.AUTH_USER_MODEL, verbose_name='persona')),
-                ('role', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='positions', to='orgs.role', verbose_name='rol')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "nivel",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("inicial", "Inicial"),
+                            ("primaria", "Primaria"),
+                            ("secundaria", "Secundaria"),
+                            ("avanzado", "Avanzado"),
+                        ],
+                        max_length=16,
+                        verbose_name="nivel",
+                    ),
+                ),
+                ("since", models.DateTimeField(default=django.utils.timezone.now, verbose_name="desde")),
+                ("until", models.DateTimeField(blank=True, null=True, verbose_name="hasta")),
+                ("reason", models.CharField(blank=True, max_length=500, verbose_name="motivo")),
+                ("end_reason", models.CharField(blank=True, max_length=500, verbose_name="motivo del cese")),
+                (
+                    "assigned_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ended_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="positions",
+                        to="orgs.orgunit",
+                        verbose_name="unidad",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="positions",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="persona",
+                    ),
+                ),
+                (
+                    "role",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="positions",
+                        to="orgs.role",
+                        verbose_name="rol",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cargo',
-                'verbose_name_plural': 'cargos',
-                'ordering': ['unit__path', 'role_id', '-since'],
+                "verbose_name": "cargo",
+                "verbose_name_plural": "cargos",
+                "ordering": ["unit__path", "role_id", "-since"],
             },
         ),
         migrations.AddConstraint(
-            model_name='orgunit',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'ie')), fields=('codigo_modular', 'anexo'), name='orgs_ie_codigo_modular_anexo'),
+            model_name="orgunit",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "ie")),
+                fields=("codigo_modular", "anexo"),
+                name="orgs_ie_codigo_modular_anexo",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.UniqueConstraint(fields=('document_type', 'document_number'), name='orgs_person_document'),
+            model_name="person",
+            constraint=models.UniqueConstraint(
+                fields=("document_type", "document_number"), name="orgs_person_document"
+            ),
         ),
         migrations.AddIndex(
-            model_name='position',
-            index=models.Index(condition=models.Q(('until__isnull', True)), fields=['user'], name='orgs_position_active_user'),
+            model_name="position",
+            index=models.Index(
+                condition=models.Q(("until__isnull", True)), fields=["user"], name="orgs_position_active_user"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='position',
-            constraint=models.UniqueConstraint(condition=models.Q(('role__in', ('director_ie', 'especialista_nivel_educativo', 'especialista_siagie_dre', 'especialista_siagie_ugel', 'estadistico_dre', 'estadistico_ugel')), ('until__isnull', True)), fields=('role', 'unit', 'nivel'), name='orgs_one_active_holder_per_unit', violation_error_message='Esta unidad ya tiene un titular activo para este rol.'),
+            model_name="position",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    (
+                        "role__in",
+                        (
+                            "director_ie",
+                            "especialista_nivel_educativo",
+                            "especialista_siagie_dre",
+                            "especialista_siagie_ugel",
+                            "estadistico_dre",
+                            "estadistico_ugel",
+                        ),
+                    ),
+                    ("until__isnull", True),
+                ),
+                fields=("role", "unit", "nivel"),
+                name="orgs_one_active_holder_per_unit",
+                violation_error_message="Esta unidad ya tiene un titular activo para este rol.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='position',
-            constraint=models.UniqueConstraint(condition=models.Q(('until__isnull', True)), fields=('user', 'role', 'unit', 'nivel'), name='orgs_no_duplicate_active_position', violation_error_message='Esta persona ya ocupa ese cargo en esa unidad.'),
+            model_name="position",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("until__isnull", True)),
+                fields=("user", "role", "unit", "nivel"),
+                name="orgs_no_duplicate_active_position",
+                violation_error_message="Esta persona ya ocupa ese cargo en esa unidad.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='position',
-            constraint=models.CheckConstraint(condition=models.Q(('until__isnull', True), ('until__gte', models.F('since')), _connector='OR'), name='orgs_position_until_after_since'),
+            model_name="position",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("until__isnull", True), ("until__gte", models.F("since")), _connector="OR"),
+                name="orgs_position_until_after_since",
+            ),
         ),
     ]

@@ -39,7 +39,7 @@ class FormUnavailable(EngineError):
     """The task's form file is missing or broken: nothing can be validated, nothing is saved."""
 
 
-def _validated(form_key: str, data: dict[str, Any], *, user: Any, extra: dict | None = None) -> dict[str, Any]:
+def _validated(form_key: str, data: dict[str, Any], *, user: Any) -> dict[str, Any]:
     if not form_key:
         return {}
     try:
@@ -49,7 +49,7 @@ def _validated(form_key: str, data: dict[str, Any], *, user: Any, extra: dict | 
         raise FormUnavailable(
             _("El formulario de este paso no está disponible (%(key)s); avise a la mesa de ayuda. "
               "No se guardó nada.") % {"key": form_key}) from exc
-    errors = validate(form, data, context={"user": user, **(extra or {})})
+    errors = validate(form, data, context={"user": user})
     if errors:
         raise FormInvalid(errors)
     return data
@@ -75,7 +75,7 @@ def task_complete(*, user: Any, task_pk: Any, data: dict[str, Any],
         raise ConflictError(_("Esta tarea ya no está pendiente."))
     if task.claimed_by_id not in (None, user.pk):
         raise ConflictError(_("Otra persona tomó esta tarea; ya no puede completarla usted."))
-    clean = _validated(task.form_key, data, user=user, extra={"instance_data": {}})
+    clean = _validated(task.form_key, data, user=user)
     return engine.complete(task_id=task.pk, user=user, data=clean, expected_version=expected_version)
 
 

@@ -310,7 +310,7 @@ def _read_post(request: HttpRequest, form: Any) -> tuple[dict[str, Any], dict[st
         return {}, {}
     from portal.schemaforms.validation import validate_post
 
-    return validate_post(form, request.POST, request.FILES, user=request.user, context={"instance_data": {}})
+    return validate_post(form, request.POST, request.FILES, user=request.user)
 
 
 # --- Task page -------------------------------------------------------------------------

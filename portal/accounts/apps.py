@@ -8,8 +8,10 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from engine.registry import registry
+        from portal.notify.services import register_secret
 
-        from . import handlers
+        from . import handlers, services
 
         registry.register_service("accounts.alta", handlers.alta)
         registry.register_service("accounts.baja", handlers.baja)
+        register_secret(services.ACTIVATION_SECRET, services.activation_secret)

@@ -16,21 +16,16 @@ made in it) rolls back. The actor is the person who completed the previous task.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engine.errors import ServiceTaskError
 from engine.registry import ServiceContext
-from portal.notify.services import notify
-from portal.orgs.models import OrgUnit, Role, mask_document
+from portal.orgs.models import OrgUnit, Role
 
 from . import services
-from .tokens import activation_link
 
 
 def _check(operator: str, required: dict[str, Any], unknown: dict[str, Any]) -> None:
@@ -93,7 +88,7 @@ def alta(ctx: ServiceContext, *, nombres: str | None = None, apellidos: str | No
         old = result.replaced.user
         person = getattr(old, "person", None)
         replaced = {"nombre": old.get_full_name() or old.get_username(),
-                    "documento": mask_document(person.document_number) if person else "",
+                    "documento": person.masked_document if person else "",
                     "user_id": old.pk, "cuenta_desactivada": result.replaced_deactivated,
                     "tareas_liberadas": result.released_tasks}
     return {
@@ -102,31 +97,9 @@ def alta(ctx: ServiceContext, *, nombres: str | None = None, apellidos: str | No
         "position_id": result.position.pk,
         "cuenta_nueva": result.created_user,
         "reemplazado": replaced,
-        "activacion": _send_activation(ctx, user, role_row, unit_row),
+        # The link itself never enters the case data (the audit keeps it for ever).
+        "activacion": services.account_activation_send(user=user, by=_actor(ctx), instance=ctx.instance_id),
     }
-
-
-def _send_activation(ctx: ServiceContext, user: Any, role: Role, unit: OrgUnit) -> str:
-    """E-mail the one-time link to set a password (credentials never travel in clear).
-
-    The link is a credential until used or expired, so it is not returned into the case
-    data (which the audit keeps for ever): it exists only in the outbox row addressed to
-    the new user. Without an e-mail address the hand-over step produces the link.
-    Returns what the case data should say: "no_requerida", "enviada" or "pendiente_entrega".
-    """
-    if user.has_usable_password():
-        return "no_requerida"
-    if not user.email:
-        return "pendiente_entrega"
-    base = str(getattr(settings, "PORTAL_URL", "") or "").rstrip("/")
-    hours = int(getattr(settings, "ACCOUNT_ACTIVATION_HOURS", 72))
-    expires = timezone.localtime(timezone.now() + timedelta(hours=hours))
-    notify(template="activacion_cuenta", user=user, instance=ctx.instance_id, context={
-        "nombre": user.get_full_name() or user.get_username(), "usuario": user.get_username(),
-        "rol": role.name, "unidad": unit.name, "enlace": activation_link(user=user, base_url=base),
-        "vence": expires.strftime("%d/%m/%Y %H:%M"),
-    })
-    return "enviada"
 
 
 def baja(ctx: ServiceContext, *, document_number: str | None = None, document_type: str = "dni",

@@ -28,7 +28,7 @@ from portal.core.models import log_activity
 from portal.orgs import services as orgs
 from portal.orgs.models import Nivel, OrgUnit, Person, Position, Role, mask_document
 
-from .tokens import activation_tokens
+from .tokens import activation_hours, activation_link, activation_tokens
 
 USERNAME_MAX = 30
 # Leading particles of compound surnames: "De la Cruz Quispe" → first surname "delacruz".
@@ -159,11 +159,6 @@ def _lock_user(user_id: int) -> Any:
     return get_user_model().objects.select_for_update().get(pk=user_id)
 
 
-def _holder(role: Role, unit: OrgUnit, nivel: str) -> Position | None:
-    return (Position.objects.select_related("user")
-            .filter(role=role, unit=unit, nivel=nivel, until__isnull=True).first())
-
-
 def _occupied(role: Role, unit: OrgUnit, holder: Position) -> str:
     return _("%(unit)s ya tiene un titular activo de «%(role)s»: %(who)s. Apruebe el reemplazo "
              "o tramite primero su baja.") % {"unit": unit, "role": role.name, "who": describe(holder.user)}
@@ -280,7 +275,7 @@ def account_alta(*, nombres: str, apellidos: str, document_type: str = "dni", do
         user = None
         created = True
 
-    holder = _holder(role, unit, nivel) if role.one_holder else None
+    holder = orgs.current_holder(role=role, unit=unit, nivel=nivel) if role.one_holder else None
     if holder is not None and not replace_holder:
         raise AccountError(_occupied(role, unit, holder))
     if user is None:
@@ -294,7 +289,7 @@ def account_alta(*, nombres: str, apellidos: str, document_type: str = "dni", do
     except orgs.OrgError as exc:
         # The partial unique index refused a second holder that a concurrent alta created
         # after our check: name them, the database state is what the officer must see.
-        current = _holder(role, unit, nivel) if role.one_holder else None
+        current = orgs.current_holder(role=role, unit=unit, nivel=nivel) if role.one_holder else None
         if current is not None and current.user_id != user.pk:
             raise AccountError(_("Mientras se tramitaba esta alta, %(message)s") % {
                 "message": _occupied(role, unit, current)}) from exc
@@ -366,3 +361,36 @@ def account_activate(*, user: Any, token: str, password: str) -> Any:
     user.save(update_fields=["password", "is_active"])
     log_activity(actor=user, action="account_activated", obj=user, data={"username": user.username})
     return user
+
+
+ACTIVATION_SECRET = "activacion"  # noqa: S105 - the name of a notify secret, not a password
+
+
+def account_activation_send(*, user: Any, by: Any, instance: Any = None) -> str:
+    """E-mail `user` a one-time link to set their password (credentials never travel in
+    clear). The link is generated when the e-mail leaves (a notify secret), so neither
+    the outbox nor the case data ever holds it, and a retried or re-sent e-mail carries
+    a fresh link. Returns "no_requerida" (the account already has a password),
+    "sin_correo" (no address: ask the person for one) or "enviada"."""
+    from portal.notify.services import notify, secret_marker
+
+    if user.has_usable_password():
+        return "no_requerida"
+    if not user.email:
+        return "sin_correo"
+    position = Position.objects.select_related("role", "unit").filter(user=user, until__isnull=True).first()
+    notify(template="activacion_cuenta", user=user, instance=instance, context={
+        "nombre": user.get_full_name() or user.get_username(), "usuario": user.get_username(),
+        "rol": position.role.name if position else "", "unidad": position.unit.name if position else "",
+        "enlace": secret_marker(ACTIVATION_SECRET), "horas": activation_hours(),
+    })
+    log_activity(actor=by, action="activation_sent", obj=user, data={"username": user.get_username()})
+    return "enviada"
+
+
+def activation_secret(notification: Any) -> str:
+    """The notify secret provider: a fresh link for the notification's user."""
+    from django.conf import settings
+
+    base = str(getattr(settings, "PORTAL_URL", "") or "").rstrip("/")
+    return activation_link(user=notification.user, base_url=base)

@@ -81,3 +81,11 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def display_text(self) -> str:
+        """The body as the portal shows it: credentials filled in only at send time are
+        not stored, and a note stands in their place."""
+        from .services import hide_secrets
+
+        return hide_secrets(self.body_text)

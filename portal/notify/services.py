@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -100,6 +100,45 @@ def render_notification(template: str, context: Mapping[str, Any]) -> Rendered:
     return Rendered(subject=subject, text=_tidy_text(text), html=html)
 
 
+# --- Secrets filled in at send time -------------------------------------------------------
+#
+# Some notices carry a credential (a one-time activation link). The outbox must not keep
+# it: the template gets a marker (`secret_marker("activacion")`) that is stored as is and
+# replaced by the registered provider only in the message handed to the mail backend. The
+# portal copy (Avisos, the admin) shows a note instead.
+
+SecretProvider = Callable[[Notification], str]
+_SECRETS: dict[str, SecretProvider] = {}
+_SECRET_RE = re.compile(r"\[\[secreto:([a-z0-9_]+)\]\]")
+SECRET_HIDDEN = "(enlace personal: solo en el correo enviado)"  # noqa: S105 - a note, not a password
+
+
+def register_secret(name: str, provider: SecretProvider) -> None:
+    """Register `provider(notification) -> str` for the marker `secret_marker(name)`."""
+    if not TEMPLATE_KEY.fullmatch(name):
+        raise ValueError(f"Secret names are [a-z0-9_]+: {name!r}")
+    _SECRETS[name] = provider
+
+
+def secret_marker(name: str) -> str:
+    return f"[[secreto:{name}]]"
+
+
+def fill_secrets(notification: Notification, text: str) -> str:
+    def replace(match: re.Match) -> str:
+        provider = _SECRETS.get(match.group(1))
+        if provider is None:
+            raise RuntimeError(f"No provider registered for the secret {match.group(1)!r}")
+        return provider(notification)
+
+    return _SECRET_RE.sub(replace, text)
+
+
+def hide_secrets(text: str) -> str:
+    """The stored text as the portal shows it."""
+    return _SECRET_RE.sub(SECRET_HIDDEN, text)
+
+
 # --- Creating ---------------------------------------------------------------------------
 
 
@@ -173,12 +212,12 @@ def enqueue_send(notification_id: int) -> None:
 def _send_mail(notification: Notification) -> None:
     message = EmailMultiAlternatives(
         subject=notification.subject,
-        body=notification.body_text,
+        body=fill_secrets(notification, notification.body_text),
         to=[notification.email],
         headers={"Auto-Submitted": "auto-generated"},  # RFC 3834: no auto-replies, please
     )
     if notification.body_html:
-        message.attach_alternative(notification.body_html, "text/html")
+        message.attach_alternative(fill_secrets(notification, notification.body_html), "text/html")
     if message.send(fail_silently=False) == 0:
         raise RuntimeError("The e-mail backend reported that nothing was sent.")
 

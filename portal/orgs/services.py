@@ -87,9 +87,11 @@ def _validate_assignment(role: Role, unit: OrgUnit, nivel: str) -> str:
     return nivel if role.per_nivel else ""
 
 
-def _holder(role: Role, unit: OrgUnit, nivel: str) -> Position | None:
-    return (Position.objects.select_for_update().select_related("user")
-            .filter(role=role, unit=unit, nivel=nivel, until__isnull=True).first())
+def current_holder(*, role: Role, unit: OrgUnit, nivel: str = "", lock: bool = False) -> Position | None:
+    """The active position for (role, unit, nivel), if any (for one-holder roles, the
+    holder). `lock` takes a row lock: call inside the transaction that acts on it."""
+    qs = Position.objects.select_related("user").filter(role=role, unit=unit, nivel=nivel, until__isnull=True)
+    return (qs.select_for_update(of=("self",)) if lock else qs).first()
 
 
 def _create(user, role, unit, nivel, by, reason) -> Position:
@@ -113,7 +115,7 @@ def position_assign(*, user: Any, role: Role, unit: OrgUnit, by: Any, reason: st
     """Give `user` the role in `unit`. A one-holder role whose unit already has a holder
     is refused (the database refuses it too): replacing is a separate, explicit act."""
     nivel = _validate_assignment(role, unit, nivel)
-    if role.one_holder and _holder(role, unit, nivel) is not None:
+    if role.one_holder and current_holder(role=role, unit=unit, nivel=nivel, lock=True) is not None:
         raise OrgError(_("Esta unidad ya tiene un titular activo para este rol; use «Reemplazar»."))
     position = _create(user, role, unit, nivel, by, reason)
     _log_position("position_assigned", position, by, reason=reason)
@@ -144,7 +146,7 @@ def position_replace(*, unit: OrgUnit, role: Role, user: Any, by: Any, reason: s
     if not reason:
         raise OrgError(_("Indique el motivo del reemplazo."))
     nivel = _validate_assignment(role, unit, nivel)
-    current = _holder(role, unit, nivel)
+    current = current_holder(role=role, unit=unit, nivel=nivel, lock=True)
     if current is not None:
         if current.user_id == user.pk:
             raise OrgError(_("Esa persona ya es la titular."))

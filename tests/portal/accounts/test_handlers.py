@@ -97,6 +97,7 @@ def test_an_approved_alta_creates_the_account_and_stores_it_in_the_case(org, off
     assert cuenta["activacion"] == "enviada"
     assert "/cuenta/activar/" not in json.dumps(final_data(inst))
     outbox_row = Notification.objects.get(template="activacion_cuenta", user=user)
+    assert "/cuenta/activar/" not in outbox_row.body_text + outbox_row.body_html  # the outbox keeps no credential
     notification_send(notification_id=outbox_row.pk)  # what the worker runs after commit
     (message,) = [m for m in mail.outbox if m.to == ["rosa.quispe@example.pe"]]
     assert "rquispe" in message.body

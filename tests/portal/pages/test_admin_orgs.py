@@ -157,3 +157,23 @@ def test_unit_list_filters_by_search_kind_dre_and_state(admin_client, org):
     assert codes(q="Cusco") == ["DRE-CUSCO", "UGEL-CUSCO"]
     assert codes(tipo="ugel", dre="DRE-LIMA-METROPOLITANA") == ["UGEL-03", "UGEL-04"]
     assert codes(tipo="ie", activa="no") == ["1598333-0"]
+
+
+def test_an_administrator_re_sends_the_activation_link_of_an_inactive_holder(admin_client, org, django_user_model):
+    """A holder whose account is not activated is marked on the unit page; «Enviar enlace de
+    activación» queues a new e-mail for them."""
+    from portal.notify.models import Notification
+    from portal.orgs import services as orgs
+    from portal.orgs.models import Role
+
+    user = django_user_model.objects.create_user(username="nuevo.director", email="nd@example.pe", is_active=False)
+    user.set_unusable_password()
+    user.save()
+    position = orgs.position_assign(user=user, role=Role.objects.get(code="director_ie"), unit=org[IE], by=None)
+
+    page = html(admin_client.get(f"/administracion/unidades/{IE}/"))
+    assert "Cuenta sin activar" in page
+    response = admin_client.post(f"/administracion/cargos/{position.pk}/enlace-activacion/", follow=True)
+
+    assert "Se envió a nuevo.director un enlace nuevo para crear su contraseña." in html(response)
+    assert Notification.objects.filter(user=user, template="activacion_cuenta").count() == 1

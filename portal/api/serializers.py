@@ -261,6 +261,10 @@ class InstanceFilterSerializer(serializers.Serializer):
     process = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
     unit = serializers.CharField(required=False, allow_blank=True, max_length=64, default="",
                                  help_text=_("Código de unidad: incluye las unidades que dependen de ella."))
+    since = serializers.DateField(required=False, allow_null=True, default=None,
+                                  help_text=_("Iniciados desde esta fecha (AAAA-MM-DD)."))
+    until = serializers.DateField(required=False, allow_null=True, default=None,
+                                  help_text=_("Iniciados hasta esta fecha (AAAA-MM-DD)."))
 
 
 class CurrentTaskSerializer(serializers.Serializer):
@@ -308,7 +312,7 @@ class InstanceDetailSerializer(serializers.Serializer):
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=True,
-                                   help_text=_("Motivo (obligatorio para suspender, reanudar y cancelar)."))
+                                   help_text=_("Motivo (obligatorio): queda en la auditoría."))
 
 
 # --- Units ----------------------------------------------------------------------------------

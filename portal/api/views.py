@@ -8,6 +8,7 @@ JSON through portal.api.exceptions.exception_handler.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -25,7 +26,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from engine.errors import StepFailed
-from engine.models import HumanTask, HumanTaskState, Incident, InstanceStatus, ProcessInstance
+from engine.models import HumanTask, HumanTaskState, Incident, ProcessInstance
+from portal.core.models import log_activity
 from portal.orgs import services as orgs
 from portal.orgs.models import OrgUnit, Position
 from portal.schemaforms.files import UploadRejected, store_upload
@@ -58,7 +60,7 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: ERRORS[code] for code in (401, *codes)}
 
 
-WORKABLE_STATUSES = (InstanceStatus.RUNNING, InstanceStatus.WAITING, InstanceStatus.INCIDENT)
+UUID_RE = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
 
 
 class Pagination(PageNumberPagination):
@@ -124,9 +126,7 @@ def task_detail(scope: access.Scope, task: HumanTask, request: Request) -> dict[
     form = form_or_none(task.form_key)
     is_open = task.state == HumanTaskState.OPEN
     task.form = form
-    task.can_work = (access.can_work(scope, task)
-                     and task.claimed_by_id in (None, request.user.pk)
-                     and instance.status in WORKABLE_STATUSES)
+    task.can_work = access.can_act(scope, task)
     task.data = {} if is_open else _fields_of(form, selectors.completed_data(task))
     task.request_data = (
         _fields_of(form_or_none(instance.definition.start_form_key), selectors.start_data(instance)) if is_open else {})
@@ -136,10 +136,8 @@ def task_detail(scope: access.Scope, task: HumanTask, request: Request) -> dict[
 def instance_detail(scope: access.Scope, instance: ProcessInstance) -> dict[str, Any]:
     """Status, current steps, the audit timeline and the diagram marks of one instance.
     Names of people are shown to staff only (timeline.build's rule)."""
-    staff = bool(scope.positions) or scope.admin
-    steps = timeline.current_steps(instance)
-    if not staff:
-        steps = [{**step, "holder": ""} for step in steps]
+    staff = scope.is_staff
+    steps = timeline.current_steps(instance, staff=staff)
     names = s.unit_names({instance.org_unit})
     data = {
         "id": instance.pk,
@@ -208,10 +206,14 @@ class ProcessStartView(ApiView):
         """An `Idempotency-Key` header (a UUID) makes a resent request return the case the
         first one created (200) instead of starting a second one."""
         body = self.body(s.StartRequestSerializer)
+        key_header = request.headers.get("Idempotency-Key")
+        if key_header is not None and not UUID_RE.fullmatch(key_header.strip()):
+            raise services.FormInvalid({"Idempotency-Key": [gettext("Debe ser un UUID, p. ej. "
+                                                                    "0b6f1d9e-4c7a-4f0e-9d51-2f3b8a1c6e70.")]})
         try:
             instance = services.process_start(user=request.user, key=key, data=body["data"],
                                               position_pk=body.get("position"),
-                                              submission=request.headers.get("Idempotency-Key"))
+                                              submission=key_header)
         except services.AlreadyStarted as exc:
             if exc.instance_id is None:
                 raise
@@ -349,23 +351,18 @@ class InstanceAdminListView(ApiView):
         scope = self.scope
         access.require_admin(scope)
         f = self.query(s.InstanceFilterSerializer)
-        instances = access.visible_instances(scope)
-        if f["status"]:
-            instances = instances.filter(status=f["status"])
-        if f["process"]:
-            instances = instances.filter(definition__key=f["process"])
-        if f["unit"]:
-            below = OrgUnit.objects.filter(code=f["unit"]).values_list("path", flat=True).first() or f"/{f['unit']}/"
-            instances = instances.filter(org_unit__in=OrgUnit.objects.filter(path__startswith=below).values("code"))
+        instances = selectors.admin_instances(scope, status=f["status"], process=f["process"], unit=f["unit"],
+                                              since=f["since"], until=f["until"])
         instances = with_open_tasks(instances).annotate(
-            open_incidents=Count("incidents", filter=Q(incidents__resolved_at__isnull=True))
-        ).order_by("-started_at", "-pk")
+            open_incidents=Count("incidents", filter=Q(incidents__resolved_at__isnull=True)))
         return self.paginated(instances, s.AdminInstanceSerializer)
 
 
 @extend_schema(tags=["expedientes"])
 class InstanceActionView(ApiView):
-    """retry / suspend / resume / cancel, for administrators; reason required except for retry."""
+    """retry / suspend / resume / cancel, for administrators; a reason is always required
+    (it goes into the audit trail). A retry whose step fails again answers 409 with the
+    new failure; the incident stays open."""
 
     serializer_class = s.ReasonSerializer
     action_name = ""
@@ -376,7 +373,11 @@ class InstanceActionView(ApiView):
     def post(self, request: Request, pk: str) -> Response:
         reason = self.body(s.ReasonSerializer)["reason"]
         service = getattr(services, f"instance_{self.action_name}")
-        instance = service(user=request.user, instance_pk=pk, reason=reason)
+        try:
+            instance = service(user=request.user, instance_pk=pk, reason=reason)
+        except StepFailed as exc:
+            return Response({"detail": gettext("El reintento volvió a fallar: %(error)s") % {"error": exc}},
+                            status=status.HTTP_409_CONFLICT)
         return Response(instance_detail(self.scope, instance))
 
 
@@ -529,6 +530,13 @@ class DocumentUploadView(ApiView):
                    responses={201: s.DocumentSerializer, **errors(400, 413)})
     def post(self, request: Request) -> Response:
         body = self.body(s.DocumentUploadSerializer)
+        scope = self.scope
+        allowed = {d.start_form_key for d in access.startable_definitions(scope)}
+        allowed |= set(access.workable_tasks(scope).values_list("form_key", flat=True).distinct())
+        if body["form"] not in allowed - {""}:
+            raise access.NotAllowed(gettext(
+                "Solo puede subir documentos para los formularios de trámites que usted inicia "
+                "o de tareas que le corresponden."))
         form = form_or_none(body["form"])
         field = field_schema_at(form, body["field"]) if form is not None else {}
         if field.get("format") != "document":
@@ -538,4 +546,6 @@ class DocumentUploadView(ApiView):
             document = store_upload(body["file"], field_schema=field, user=request.user)
         except UploadRejected as exc:
             raise services.FormInvalid({"file": [exc.message]}) from exc
+        log_activity(actor=request.user, action="document_uploaded", obj=document,
+                     data={"form": body["form"], "field": body["field"], "size": document.size})
         return Response(s.DocumentSerializer(document).data, status=status.HTTP_201_CREATED)

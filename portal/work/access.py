@@ -20,7 +20,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
-from engine.models import HumanTask, HumanTaskState, ProcessDefinition, ProcessInstance
+from engine.models import HumanTask, HumanTaskState, InstanceStatus, ProcessDefinition, ProcessInstance
 from portal.orgs.models import OrgUnit, Position
 
 
@@ -45,6 +45,11 @@ class Scope:
     @property
     def sees_everything(self) -> bool:
         return self.admin or self.national
+
+    @property
+    def is_staff(self) -> bool:
+        """Holds a position or administers: sees officers' names (requesters see offices)."""
+        return bool(self.positions) or self.admin
 
 
 def scope_for(user: Any) -> Scope:
@@ -133,6 +138,17 @@ def task_for_view(scope: Scope, task_pk: Any) -> HumanTask:
 
 def can_work(scope: Scope, task: HumanTask) -> bool:
     return task.state == HumanTaskState.OPEN and (task.role, task.unit) in scope.pairs
+
+
+ACTIVE_INSTANCE_STATUSES = (InstanceStatus.RUNNING, InstanceStatus.WAITING, InstanceStatus.INCIDENT)
+
+
+def can_act(scope: Scope, task: HumanTask) -> bool:
+    """May the user complete `task` right now: workable by them, not held by someone else,
+    and its case still moving (not suspended, cancelled or finished)."""
+    return (can_work(scope, task)
+            and task.claimed_by_id in (None, getattr(scope.user, "pk", None))
+            and task.instance.status in ACTIVE_INSTANCE_STATUSES)
 
 
 def task_for_work(scope: Scope, task_pk: Any) -> HumanTask:

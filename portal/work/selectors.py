@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, QuerySet, Subquery
 from django.utils import timezone
 
 from engine.models import AuditAction, AuditEvent, HumanTask, HumanTaskState, ProcessInstance
 from portal.core.models import log_activity
+from portal.orgs.models import OrgUnit
 
 from . import access
 
@@ -91,3 +92,23 @@ def completed_data(task: HumanTask) -> dict[str, Any]:
 def record_case_read(user, instance: ProcessInstance, *, via: str) -> None:
     """Ley 29733: who read a case file with personal data, when, and through what."""
     log_activity(actor=user, action="case_viewed", obj=instance, unit=instance.org_unit, data={"via": via})
+
+
+def admin_instances(scope: access.Scope, *, status: str = "", process: str = "", unit: str = "",
+                    since=None, until=None) -> QuerySet[ProcessInstance]:
+    """Instances for the administration list, newest first: `unit` includes the units
+    below it; `since`/`until` are dates the instance started between (inclusive)."""
+    qs = access.visible_instances(scope).select_related("definition", "started_by")
+    if status:
+        qs = qs.filter(status=status)
+    if process:
+        qs = qs.filter(definition__key=process)
+    if unit:
+        path = OrgUnit.objects.filter(code=unit).values_list("path", flat=True).first()
+        qs = (qs.filter(org_unit__in=Subquery(OrgUnit.objects.filter(path__startswith=path).values("code")))
+              if path else qs.filter(org_unit=unit))
+    if since:
+        qs = qs.filter(started_at__date__gte=since)
+    if until:
+        qs = qs.filter(started_at__date__lte=until)
+    return qs.order_by("-started_at", "-pk")

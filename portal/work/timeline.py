@@ -146,10 +146,11 @@ def element_states(instance: ProcessInstance) -> dict[str, list[str]]:
     return engine_element_states(instance=instance)
 
 
-def current_steps(instance: ProcessInstance) -> list[dict[str, Any]]:
-    """Open tasks: title, office, who holds it (if claimed), due date."""
+def current_steps(instance: ProcessInstance, *, staff: bool) -> list[dict[str, Any]]:
+    """Open tasks: title, office, who holds it (if claimed; names for staff only), due date."""
     rows = HumanTask.objects.filter(instance=instance, state="open").select_related("claimed_by").order_by("pk")
     units = dict(OrgUnit.objects.filter(code__in={r.unit for r in rows}).values_list("code", "name"))
     return [{"task": r, "title": r.title, "office": office_label(r.role, units.get(r.unit, r.unit)),
-             "holder": (r.claimed_by.get_full_name() or r.claimed_by.get_username()) if r.claimed_by else "",
+             "holder": (r.claimed_by.get_full_name() or r.claimed_by.get_username())
+             if (r.claimed_by and staff) else "",
              "due_at": r.due_at} for r in rows]

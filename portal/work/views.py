@@ -18,7 +18,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import QuerySet, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -332,8 +331,7 @@ def task_page(request: HttpRequest, scope: access.Scope, pk: int) -> HttpRespons
     if request.method == "POST" and not form_problem:
         data, errors = _read_post(request, form)
         version = _int_or_none(request.POST.get(VERSION_FIELD))
-        still_workable = access.can_work(scope, task) and task.claimed_by_id in (None, request.user.pk)
-        if errors and still_workable:
+        if errors and access.can_act(scope, task):
             status = 400
         else:
             # Not workable any more: the service answers with the conflict, whatever was typed.
@@ -360,9 +358,8 @@ def task_page(request: HttpRequest, scope: access.Scope, pk: int) -> HttpRespons
 
     instance = task.instance
     instance.refresh_from_db(fields=["status", "lock_version"])
-    workable = (access.can_work(scope, task) and task.claimed_by_id in (None, request.user.pk)
-                and instance.status in (InstanceStatus.RUNNING, InstanceStatus.WAITING, InstanceStatus.INCIDENT))
-    staff = bool(scope.positions or scope.admin)
+    workable = access.can_act(scope, task)
+    staff = scope.is_staff
     decorate_tasks([task])
     entries = timeline.build(instance, staff=staff)
     start_form, _problem = _load(instance.definition.start_form_key)
@@ -558,10 +555,10 @@ def available_actions(instance: ProcessInstance) -> list[tuple[str, str]]:
 @officer_view
 def instance_page(request: HttpRequest, scope: access.Scope, pk: int) -> HttpResponse:
     instance = access.instance_for_view(scope, pk)
-    staff = bool(scope.positions or scope.admin)
+    staff = scope.is_staff
     selectors.record_case_read(request.user, instance, via="page:instance")
     entries = timeline.build(instance, staff=staff)
-    steps = timeline.current_steps(instance)
+    steps = timeline.current_steps(instance, staff=staff)
     visible_ids = set(access.visible_tasks(scope).filter(pk__in=[s["task"].pk for s in steps])
                       .values_list("pk", flat=True)) if steps else set()
     for step in steps:
@@ -677,32 +674,16 @@ def mine(request: HttpRequest, scope: access.Scope) -> HttpResponse:
 # --- Administration: instances ---------------------------------------------------------
 
 
-def _filter_instances(qs: QuerySet[ProcessInstance], filters: dict[str, Any]) -> QuerySet[ProcessInstance]:
-    if filters.get("estado"):
-        qs = qs.filter(status=filters["estado"])
-    if filters.get("proceso"):
-        qs = qs.filter(definition__key=filters["proceso"])
-    if filters.get("unidad"):
-        path = OrgUnit.objects.filter(code=filters["unidad"]).values_list("path", flat=True).first()
-        if path:
-            qs = qs.filter(org_unit__in=Subquery(OrgUnit.objects.filter(path__startswith=path).values("code")))
-        else:
-            qs = qs.filter(org_unit=filters["unidad"])
-    if filters.get("desde"):
-        qs = qs.filter(started_at__date__gte=filters["desde"])
-    if filters.get("hasta"):
-        qs = qs.filter(started_at__date__lte=filters["hasta"])
-    return qs
-
-
 @officer_view
 def admin_instances(request: HttpRequest, scope: access.Scope) -> HttpResponse:
     access.require_admin(scope)
     names = process_names()
     form = AdminInstanceFilterForm(request.GET or None, processes=sorted(names.items(), key=lambda kv: kv[1]))
     filters = form.filters()
-    qs = _filter_instances(ProcessInstance.objects.select_related("definition", "started_by"), filters)
-    page = paginate(request, qs.order_by("-started_at", "-pk"))
+    qs = selectors.admin_instances(scope, status=filters.get("estado", ""), process=filters.get("proceso", ""),
+                                   unit=filters.get("unidad", ""), since=filters.get("desde"),
+                                   until=filters.get("hasta"))
+    page = paginate(request, qs)
     decorate_instances(page["items"])
     for inst in page["items"]:
         inst.actions = available_actions(inst)  # type: ignore[attr-defined]

@@ -21,9 +21,6 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from engine import services as engine
-from engine.errors import ConflictError
-from engine.models import HumanTask, HumanTaskState
 from portal.core.models import log_activity
 from portal.orgs import services as orgs
 from portal.orgs.models import Nivel, OrgUnit, Person, Position, Role, mask_document
@@ -204,45 +201,6 @@ def _create_user(*, nombres: str, apellidos: str, email: str, doc_type: str, num
     raise AccountError(_("No se pudo elegir un nombre de usuario libre; vuelva a intentarlo."))
 
 
-def _deactivate_if_idle(user: Any, *, by: Any, reason: str) -> bool:
-    """Close the account of a user left without active positions. A pending activation
-    link dies with it (the unusable password is rotated, which changes the token hash)."""
-    user = _lock_user(user.pk)
-    if Position.objects.filter(user=user, until__isnull=True).exists():
-        return False
-    revoked = not user.has_usable_password()
-    if not user.is_active and not revoked:
-        return True
-    user.is_active = False
-    if revoked:
-        user.set_unusable_password()
-    user.save(update_fields=["is_active", "password"])
-    log_activity(actor=by, action="account_deactivated", obj=user,
-                 data={"username": user.username, "reason": reason, "activation_revoked": revoked})
-    return True
-
-
-@transaction.atomic
-def release_claimed_tasks(*, user: Any, by: Any, reason: str) -> int:
-    """Return to the pool the open tasks `user` has claimed for a (role, unit) they no
-    longer hold; each release is an engine REASSIGN audit event. Returns how many."""
-    held = set(Position.objects.filter(user=user, until__isnull=True).values_list("role_id", "unit__code"))
-    # Lock first, so no completion or re-claim slips in between the choice and the release.
-    rows = (HumanTask.objects.select_for_update(no_key=True)
-            .filter(claimed_by=user, state=HumanTaskState.OPEN).order_by("pk")
-            .values_list("pk", "role", "unit"))
-    released = 0
-    for pk, role, unit in list(rows):
-        if (role, unit) in held:
-            continue
-        try:
-            engine.reassign(task_id=pk, to_user=None, by=by, reason=reason)
-        except ConflictError:
-            continue
-        released += 1
-    return released
-
-
 # --- Services -------------------------------------------------------------------------------
 
 
@@ -295,11 +253,11 @@ def account_alta(*, nombres: str, apellidos: str, document_type: str = "dni", do
                 "message": _occupied(role, unit, current)}) from exc
         raise AccountError(str(exc)) from exc
 
-    replaced, replaced_deactivated, released = None, False, 0
-    if holder is not None:
-        replaced = Position.objects.select_related("user").get(pk=holder.pk)
-        released = release_claimed_tasks(user=replaced.user, by=by, reason=reason)
-        replaced_deactivated = _deactivate_if_idle(replaced.user, by=by, reason=reason)
+    # position_replace ended the old holder's position, which released their claimed
+    # tasks and closed their account if it held nothing else.
+    replaced = getattr(position, "replaced", None)
+    replaced_deactivated = bool(getattr(replaced, "account_deactivated", False))
+    released = int(getattr(replaced, "released_tasks", 0))
 
     # An existing account comes back only now that it holds a position again; one that
     # was never activated stays inactive until its owner sets a password.
@@ -340,9 +298,8 @@ def account_baja(*, document_type: str = "dni", document_number: str, role: Role
         position = orgs.position_end(position=found[0], by=by, reason=reason)
     except orgs.OrgError as exc:
         raise AccountError(str(exc)) from exc
-    released = release_claimed_tasks(user=user, by=by, reason=reason)
-    deactivated = _deactivate_if_idle(user, by=by, reason=reason)
-    return BajaResult(position=position, deactivated=deactivated, released_tasks=released)
+    return BajaResult(position=position, deactivated=position.account_deactivated,
+                      released_tasks=position.released_tasks)
 
 
 @transaction.atomic

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engine import services as engine
+from engine.errors import ConflictError
+from engine.models import HumanTask, HumanTaskState
 from portal.core.models import log_activity
 
 from .models import OrgUnit, Position, Role, UnitKind
@@ -122,12 +126,54 @@ def position_assign(*, user: Any, role: Role, unit: OrgUnit, by: Any, reason: st
     return position
 
 
+def deactivate_if_idle(user: Any, *, by: Any, reason: str) -> bool:
+    """Close the account of a user left without active positions (staff and superusers
+    keep theirs: they administer without a position). A pending activation link dies
+    with it (the unusable password is rotated, which changes the token hash)."""
+    user = get_user_model().objects.select_for_update().get(pk=user.pk)
+    if user.is_staff or user.is_superuser:
+        return False
+    if Position.objects.filter(user=user, until__isnull=True).exists():
+        return False
+    revoked = not user.has_usable_password()
+    if not user.is_active and not revoked:
+        return True
+    user.is_active = False
+    if revoked:
+        user.set_unusable_password()
+    user.save(update_fields=["is_active", "password"])
+    log_activity(actor=by, action="account_deactivated", obj=user,
+                 data={"username": user.username, "reason": reason, "activation_revoked": revoked})
+    return True
+
+
+@transaction.atomic
+def release_claimed_tasks(*, user: Any, by: Any, reason: str) -> int:
+    """Return to the pool the open tasks `user` has claimed for a (role, unit) they no
+    longer hold; each release is an engine REASSIGN audit event. Returns how many."""
+    held = set(Position.objects.filter(user=user, until__isnull=True).values_list("role_id", "unit__code"))
+    # Lock first, so no completion or re-claim slips in between the choice and the release.
+    rows = (HumanTask.objects.select_for_update(no_key=True)
+            .filter(claimed_by=user, state=HumanTaskState.OPEN).order_by("pk")
+            .values_list("pk", "role", "unit"))
+    released = 0
+    for pk, role, unit in list(rows):
+        if (role, unit) in held:
+            continue
+        try:
+            engine.reassign(task_id=pk, to_user=None, by=by, reason=reason)
+        except ConflictError:
+            continue
+        released += 1
+    return released
+
+
 @transaction.atomic
 def position_end(*, position: Position, by: Any, reason: str) -> Position:
     reason = (reason or "").strip()
     if not reason:
         raise OrgError(_("Indique el motivo del cese."))
-    position = Position.objects.select_for_update().select_related("unit").get(pk=position.pk)
+    position = Position.objects.select_for_update(of=("self",)).select_related("unit", "user").get(pk=position.pk)
     if position.until is not None:
         raise OrgError(_("Este cargo ya terminó."))
     position.until = max(timezone.now(), position.since)
@@ -135,6 +181,11 @@ def position_end(*, position: Position, by: Any, reason: str) -> Position:
     position.end_reason = reason[:500]
     position.save(update_fields=["until", "ended_by", "end_reason"])
     _log_position("position_ended", position, by, reason=reason)
+    # Whoever ends a position (baja, replacement, the administration pages): the tasks the
+    # person had claimed for it go back to the office's pool, and an account left with
+    # no position is closed.
+    position.released_tasks = release_claimed_tasks(user=position.user, by=by, reason=reason)
+    position.account_deactivated = deactivate_if_idle(position.user, by=by, reason=reason)
     return position
 
 
@@ -150,8 +201,9 @@ def position_replace(*, unit: OrgUnit, role: Role, user: Any, by: Any, reason: s
     if current is not None:
         if current.user_id == user.pk:
             raise OrgError(_("Esa persona ya es la titular."))
-        position_end(position=current, by=by, reason=reason)
+        current = position_end(position=current, by=by, reason=reason)
     position = _create(user, role, unit, nivel, by, reason)
+    position.replaced = current  # the ended position, with released_tasks / account_deactivated
     _log_position("position_replaced", position, by, reason=reason,
                   previous_user=current.user_id if current else None)
     return position

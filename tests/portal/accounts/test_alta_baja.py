@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from engine import services as engine
 from engine.models import AuditEvent, HumanTask
 from portal.accounts import services
+from portal.orgs import services as orgs
 from portal.accounts.services import AccountError
 from portal.core.models import ActivityLog
 from portal.orgs import services as orgs
@@ -183,7 +184,7 @@ def test_release_keeps_tasks_of_a_role_the_user_still_holds(alta, officer, trami
     """release_claimed_tasks frees only the tasks whose (role, unit) the user no longer holds."""
     director = officer("director_ie", IE)
     task = claimed_verification_task(tramite, director)
-    assert services.release_claimed_tasks(user=director, by=verifier, reason="revisión") == 0
+    assert orgs.release_claimed_tasks(user=director, by=verifier, reason="revisión") == 0
     task.refresh_from_db()
     assert task.claimed_by == director
 

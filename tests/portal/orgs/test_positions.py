@@ -113,3 +113,35 @@ def test_nivel_specialists_hold_one_position_per_nivel(org, officer, django_user
     with pytest.raises(services.OrgError, match="Reemplazar"):
         services.position_assign(user=user, role=role("especialista_nivel_educativo"), unit=org["UGEL-03"],
                                  by=None, nivel="primaria")
+
+
+def test_ending_a_position_returns_its_claimed_tasks_and_closes_an_idle_account(org, officer, tramite, admin_user):
+    """An administrator ends a director's position: the verification the director had taken
+    goes back to the IE's pool (audited) and the account, left without positions, is closed."""
+    from engine.models import AuditAction, AuditEvent, HumanTask
+    from portal.work import services as work
+    from tests.portal.conftest import SOLICITUD
+
+    requester = officer("personal_ie", "0584714-0")
+    director = officer("director_ie", "0584714-0")
+    inst = work.process_start(user=requester, key="tramite_prueba", data=SOLICITUD)
+    task = HumanTask.objects.get(instance=inst)
+    work.task_claim(user=director, task_pk=task.pk)
+
+    ended = services.position_end(position=director.positions.get(), by=admin_user, reason="Cese por RD 0999-2026")
+
+    task.refresh_from_db()
+    director.refresh_from_db()
+    assert task.claimed_by is None and ended.released_tasks == 1
+    assert AuditEvent.objects.filter(task_id=task.task_id, action=AuditAction.REASSIGN, actor=admin_user).exists()
+    assert not director.is_active and ended.account_deactivated
+
+
+def test_ending_one_of_two_positions_keeps_the_account(org, officer):
+    """A person who still holds another position keeps their account active."""
+    user = officer("personal_ie", "0584714-0")
+    services.position_assign(user=user, role=role("personal_ie"), unit=org["0301234-0"], by=None)
+    ended = services.position_end(position=user.positions.filter(unit=org["0584714-0"]).get(), by=None,
+                                  reason="Traslado")
+    user.refresh_from_db()
+    assert user.is_active and not ended.account_deactivated

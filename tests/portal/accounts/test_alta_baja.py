@@ -3,8 +3,6 @@ from django.contrib.auth import get_user_model
 
 from engine import services as engine
 from engine.models import AuditEvent, HumanTask
-from portal.accounts import services
-from portal.orgs import services as orgs
 from portal.accounts.services import AccountError
 from portal.core.models import ActivityLog
 from portal.orgs import services as orgs

@@ -8,9 +8,10 @@ records. The people are invented; their DNIs are in the 7000xxxx range, which th
 keeps for itself so that nobody mistakes them for real documents.
 
 The seed is deterministic and idempotent: units, users and positions are looked up by
-stable codes and usernames, written only when they differ from the data below, and
-written through `portal.orgs.services`, so each change leaves one ActivityLog row and a
-second run writes nothing at all.
+stable codes and usernames and written only when they differ from the data below, so a
+second run writes nothing at all. Units and positions go through `portal.orgs.services`
+(one ActivityLog row per change); demo users and their Person rows are written
+directly and are not logged: they exist only on development machines.
 """
 
 from __future__ import annotations

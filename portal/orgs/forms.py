@@ -161,12 +161,6 @@ class PositionAssignForm(forms.Form):
     def clean_rol(self) -> Role:
         return self.roles[self.cleaned_data["rol"]]
 
-    def clean_motivo(self) -> str:
-        value = self.cleaned_data["motivo"].strip()
-        if not value:
-            raise forms.ValidationError(_("Indique el motivo."))
-        return value
-
 
 class PositionReplaceForm(PositionAssignForm):
     def __init__(self, data: Any = None, *, unit: OrgUnit, prefix: str | None = "reemplazo"):
@@ -177,9 +171,3 @@ class PositionReplaceForm(PositionAssignForm):
 
 class PositionEndForm(forms.Form):
     motivo = forms.CharField(label=_("Motivo del cese"), max_length=500, error_messages=REASON_ERRORS)
-
-    def clean_motivo(self) -> str:
-        value = self.cleaned_data["motivo"].strip()
-        if not value:
-            raise forms.ValidationError(_("Indique el motivo."))
-        return value

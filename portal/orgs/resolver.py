@@ -52,6 +52,14 @@ class OrgLaneResolver:
         unit = OrgUnit.objects.filter(code=code).only("code", "kind").first()
         if unit is None:
             raise LookupError(f"La tarea {ctx.element_id} va a la unidad '{code}', que no existe.")
+        home = role.get("unit")
+        if (home and unit.code != home) or (not home and unit.kind != role["unit_level"]):
+            # Nobody can hold the role there: the task would sit in no one's inbox.
+            raise LookupError(
+                f"La tarea {ctx.element_id} es para «{role['name']}», que se ejerce en "
+                f"{home or LEVEL_NAMES.get(role['unit_level'], role['unit_level'])}, y va a la unidad "
+                f"'{unit.code}' ({LEVEL_NAMES.get(unit.kind, unit.kind)})."
+            )
         return unit.code
 
     def _at_level(self, ctx: LaneContext, role: dict) -> str:

@@ -7,6 +7,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -66,10 +68,9 @@ def unit_save(*, unit: OrgUnit, by: Any) -> OrgUnit:
             unit.save()
     except IntegrityError as exc:
         raise OrgError(_("Ya existe una unidad con el código %(code)s.") % {"code": unit.code}) from exc
-    if old_path and old_path != unit.path:
-        for child in OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk):
-            child.path = unit.path + child.path[len(old_path):]
-            child.save(update_fields=["path"])
+    if old_path and old_path != unit.path:  # the whole subtree moves with it, in one UPDATE
+        OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk).update(
+            path=Concat(Value(unit.path), Substr("path", len(old_path) + 1), output_field=CharField()))
     log_activity(actor=by, action="unit_created" if creating else "unit_updated", obj=unit, unit=unit.code,
                  data={"name": unit.name, "kind": unit.kind, "active": unit.active,
                        "parent": unit.parent.code if unit.parent_id else None})

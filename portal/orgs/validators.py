@@ -28,17 +28,20 @@ def unidad_existe(value: Any, context: dict) -> str | None:
     return None
 
 
+def _unknown_ie(value: Any) -> str:
+    return _("No hay una IE registrada con el código modular «%(code)s».") % {"code": value}
+
+
 def ie_existe(value: Any, context: dict) -> str | None:
     if not isinstance(value, str) or _ie(value) is None:
-        return _("No hay una IE registrada con el código modular «%(code)s».") % {"code": value}
+        return _unknown_ie(value)
     return None
 
 
 def ie_activa(value: Any, context: dict) -> str | None:
-    problem = ie_existe(value, context)
-    if problem:
-        return problem
-    ie = _ie(value)
+    ie = _ie(value) if isinstance(value, str) else None
+    if ie is None:
+        return _unknown_ie(value)
     if not ie.active:
         return _("La IE %(name)s (%(code)s) está inactiva (cerrada).") % {"name": ie.name, "code": ie.code}
     return None

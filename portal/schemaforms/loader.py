@@ -14,6 +14,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,7 @@ class FormDefinition:
     def submit_label(self) -> str:
         return str(self.ui.get("submit") or _("Enviar"))
 
-    @property
+    @cached_property
     def has_files(self) -> bool:
         """True when the HTML form needs enctype="multipart/form-data"."""
         return any(is_document_field(node) for _pointer, node in iter_subschemas(self.schema))

@@ -1,9 +1,10 @@
 """The permission matrix shared by the API and page tests.
 
 For every role of processes/roles.json, one officer holds it in its "own" unit, and
-three tasks exist: one for that role in the own unit, one for that role in another unit
-of the same level ("other"), and one for a different role in a unit below the own unit
-("below"; for IE roles, the other IE role in the same IE). `expected()` is the rule the
+three tasks exist: one for that role in the own unit, one in another unit ("other": the
+same role in another unit of the same level, or for MINEDU roles a role of another
+MINEDU office), and one for a different role in a unit below the own unit ("below"; for
+IE roles, the other IE role in the same IE). `expected()` is the rule the
 portal must apply; the tests compare every answer against it.
 """
 
@@ -25,10 +26,13 @@ def own_unit(role: dict) -> str:
     return role.get("unit") or OWN_UNIT[role["unit_level"]]
 
 
-def other_unit(role: dict) -> str:
+def other_task_role(role: dict) -> tuple[str, str]:
+    """(role, unit) of the "other" task: the same role in another unit of its level. A
+    MINEDU role is held only in its own office, so its "other" task is a role of another
+    MINEDU office (a task for it anywhere else would be an incident, not a task)."""
     if role.get("unit"):
-        return "MINEDU-OTIC" if role["unit"] != "MINEDU-OTIC" else "MINEDU-UE"
-    return OTHER_UNIT[role["unit_level"]]
+        return ("usau_otic", "MINEDU-OTIC") if role["unit"] != "MINEDU-OTIC" else ("administrador_siagie", "MINEDU-UE")
+    return role["code"], OTHER_UNIT[role["unit_level"]]
 
 
 def below_task_role(role: dict) -> tuple[str, str]:
@@ -98,7 +102,7 @@ def build_world(officer) -> World:
         world.officers[code] = officer(code, own_unit(role), username=f"m-{code}",
                                        nivel="secundaria" if role.get("per_nivel") else "")
         world.tasks[(code, "own")] = _task(code, own_unit(role))
-        world.tasks[(code, "other")] = _task(code, other_unit(role))
+        world.tasks[(code, "other")] = _task(*other_task_role(role))
         below_role, below_unit = below_task_role(role)
         world.tasks[(code, "below")] = _task(below_role, below_unit)
     return world

@@ -106,3 +106,14 @@ def test_deploy_refuses_a_form_that_is_not_a_valid_schema(org, tmp_path, setting
         engine.deploy(content=XML.format(key="p9", role="director_ie", props=props), source="p9.bpmn")
     message = str(caught.value)
     assert "roto" in message and "no existe" not in message
+
+
+def test_a_unit_of_the_wrong_level_becomes_an_incident(org):
+    """`unitFrom` naming an IE for a UGEL role would give a task nobody can hold: an incident
+    names the role, the level and the unit instead."""
+    prop = '<spiffworkflow:property name="unitFrom" value="destino"/>'
+    with pytest.raises(StepFailed):
+        run("p10", "especialista_siagie_ugel", "UGEL-03", prop, {"destino": "0584714-0"})
+    message = Incident.objects.get().message
+    assert "Especialista SIAGIE UGEL" in message and "0584714-0" in message
+    assert not HumanTask.objects.exists()

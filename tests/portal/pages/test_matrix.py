@@ -25,7 +25,8 @@ def small_world(officer, role_code: str) -> tuple[object, dict[str, HumanTask]]:
     """The matrix world for one role: its officer and its own / other / below tasks."""
     role = catalogue()[role_code]
     below_role, below_unit = matrix.below_task_role(role)
-    for code in {role_code, below_role}:
+    other_role, other_unit = matrix.other_task_role(role)
+    for code in {role_code, below_role, other_role}:
         engine.deploy(content=matrix.process_xml(code), source=f"m_{code}.bpmn")
     user = officer(role_code, matrix.own_unit(role), username=f"m-{role_code}",
                    nivel="secundaria" if role.get("per_nivel") else "")
@@ -36,7 +37,7 @@ def small_world(officer, role_code: str) -> tuple[object, dict[str, HumanTask]]:
 
     tasks = {
         "own": task(role_code, matrix.own_unit(role)),
-        "other": task(role_code, matrix.other_unit(role)),
+        "other": task(other_role, other_unit),
         "below": task(below_role, below_unit),
     }
     return user, tasks

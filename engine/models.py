@@ -141,6 +141,10 @@ class HumanTask(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Set when a deadline passed and the task was flagged to its unit's supervisor
+    # (`services.escalate_task`, e.g. from a non-interrupting boundary timer's step).
+    escalated_at = models.DateTimeField(_("escalada"), null=True, blank=True)
+    escalation_note = models.CharField(max_length=500, blank=True)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -226,6 +230,7 @@ class AuditAction(models.TextChoices):
     SUSPEND = "suspend", _("suspensión")
     RESUME = "resume", _("reanudación")
     CANCEL = "cancel", _("cancelación")
+    ESCALATE = "escalate", _("escaló la tarea")
     END = "end", _("fin")
 
 

@@ -31,6 +31,16 @@ class ServiceContext:
     actor_id: int | None
 
 
+def data_path(data: Any, path: str) -> Any:
+    """The value at a dotted path (`preparacion.unidad`) in task data, or None."""
+    value = data
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
 ServiceHandler = Callable[..., Any]
 PeriodicJob = Callable[[], object]
 
@@ -62,8 +72,8 @@ class LaneResolver(Protocol):
 
 class DefaultLaneResolver:
     """Role from the task's `role` property or else its lane name; unit from the
-    property `unitFrom` (a key in the instance data holding a unit code) or else the
-    instance's own unit."""
+    property `unitFrom` (a dotted path in the instance data holding a unit code) or else
+    the instance's own unit."""
 
     def __init__(self, roles: Iterable[str] | None = None):
         self._roles = set(roles) if roles is not None else None
@@ -73,7 +83,7 @@ class DefaultLaneResolver:
         unit = ctx.instance_org_unit
         unit_key = ctx.properties.get("unitFrom")
         if unit_key:
-            value = ctx.data.get(unit_key)
+            value = data_path(ctx.data, unit_key)
             if not isinstance(value, str) or not value:
                 raise LookupError(
                     f"La tarea {ctx.element_id} toma su unidad del dato '{unit_key}', "

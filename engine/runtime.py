@@ -42,7 +42,7 @@ from .models import (
     ProcessInstance,
     StepKind,
 )
-from .registry import LaneContext, ServiceContext, registry
+from .registry import LaneContext, ServiceContext, data_path, registry
 from .scripting import EngineScriptEngine
 from .serialization import (
     SERIALIZER_VERSION,
@@ -346,15 +346,47 @@ def _waiting_messages(wf: BpmnWorkflow) -> list[str]:
     })
 
 
-def _due_at(properties: dict[str, str], now: datetime) -> datetime | None:
+def _working_days_of(task: Any, working: str) -> int:
+    """`dueInWorkingDays` is a whole number or an expression over the task data
+    (`preparacion["plazo_dias"]`), so a procedure can take its deadline from configuration."""
+    text = working.strip()
+    if text.isdigit():
+        value: Any = int(text)
+    else:
+        try:
+            value = task.workflow.script_engine.evaluate(task, text)
+        except Exception as exc:  # noqa: BLE001 - any failure of the expression is the diagram's
+            raise ValueError(f"'dueInWorkingDays' ({text}) no se pudo evaluar: {exc}") from exc
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 365:
+        raise ValueError(f"'dueInWorkingDays' ({text}) debe dar un entero entre 1 y 365; dio {value!r}.")
+    return value
+
+
+def _due_at(properties: dict[str, str], now: datetime, task: Any = None) -> datetime | None:
     working = properties.get("dueInWorkingDays")
     if working:
-        return business_calendar.add_working_days(now, int(working))
+        return business_calendar.add_working_days(now, _working_days_of(task, working))
     duration = properties.get("dueIn")
     if duration:
         parsed = TimerEventDefinition.parse_iso_duration(duration)
         return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
     return None
+
+
+def _claim_for(properties: dict[str, str], task: Any) -> int | None:
+    """`claimFor` names a data path holding the id of the one person a task is for (the
+    new user confirming receipt of their account): the task is created already theirs."""
+    path = properties.get("claimFor")
+    if not path:
+        return None
+    value = data_path(task.data, path)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise LookupError(f"'claimFor' toma el usuario del dato '{path}', que no es un número de usuario: {value!r}.")
+    from django.contrib.auth import get_user_model
+
+    if not get_user_model().objects.filter(pk=value).exists():
+        raise LookupError(f"'claimFor': el usuario {value} (dato '{path}') no existe.")
+    return value
 
 
 def _insert_fields(model) -> tuple[str, ...]:
@@ -414,6 +446,8 @@ def persist(ctx: StepContext) -> None:
                 instance_org_unit=inst.org_unit,
                 data=task.data,
             ))
+            due_at = _due_at(properties, now, task)
+            claim_for = _claim_for(properties, task)
         except (LookupError, ValueError) as exc:
             # Nobody could be given this task: an incident an administrator can fix and
             # retry, rather than a task that sits in no one's inbox.
@@ -425,11 +459,12 @@ def persist(ctx: StepContext) -> None:
             form_key=info.form_key if info else "",
             lane=task.task_spec.lane or "",
             role=candidate.role, unit=candidate.unit,
-            due_at=_due_at(properties, now), created_at=now,
+            due_at=due_at, created_at=now,
+            claimed_by_id=claim_for, claimed_at=now if claim_for else None,
         )
         new_rows.append(row)
         ctx.record(AuditAction.TASK_CREATED, task=task, role=row.role, unit=row.unit,
-                   data={"title": row.title})
+                   data={"title": row.title, **({"claimed_for": claim_for} if claim_for else {})})
 
     completed = ctx.completed
     if completed:

@@ -28,7 +28,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from .errors import ScriptError, ServiceTaskError
+from .errors import ConflictError, ScriptError, ServiceTaskError
 
 _EXTRA_BUILTINS: dict[str, Any] = {
     "list": list,
@@ -172,7 +172,9 @@ class EngineScriptEngine(PythonScriptEngine):
         try:
             result = self._service_caller(task, operation_name, params)
             return json.dumps(result, allow_nan=False)
-        except WorkflowTaskException:
+        except (WorkflowTaskException, ConflictError):
+            # A ConflictError is a refusal the person acting must see (the world changed
+            # under them): the step rolls back with no incident.
             raise
         except Exception as exc:
             raise WorkflowTaskException(

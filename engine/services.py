@@ -321,6 +321,20 @@ def reassign(*, task_id: int, to_user: Any | None, by: Any, reason: str = "") ->
     return row
 
 
+def escalate_task(*, task_id: int, note: str, by: Any = None) -> HumanTask:
+    """Flag an open task to its unit's supervisor (a deadline passed). Nothing about the
+    task changes otherwise: whoever holds it keeps it. Call it from a service-task handler
+    (the step's transaction holds the instance lock) or on its own."""
+    with transaction.atomic():
+        row = _task_row(task_id, lock=True)
+        _ensure_open(row)
+        row.escalated_at = timezone.now()
+        row.escalation_note = (note or "")[:500]
+        row.save(update_fields=["escalated_at", "escalation_note"])
+        _audit_task(row, AuditAction.ESCALATE, by, {"note": row.escalation_note})
+    return row
+
+
 def complete(*, task_id: int, user: Any, data: dict[str, Any] | None = None,
              expected_version: int | None = None, _retrying: int | None = None) -> ProcessInstance:
     """Complete a READY user task with form data, then run the engine until it waits.

@@ -181,9 +181,12 @@ def _check_task_spec(task_spec, services, known_roles, form_exists) -> list[str]
                     raise ValueError("empty duration")
             except Exception:
                 problems.append(f"{where}: 'dueIn' debe ser una duración ISO 8601 (p. ej. P3D): {due!r}.")
-        working = info.properties.get("dueInWorkingDays")
-        if working and not (working.isdigit() and 0 < int(working) <= 365):
-            problems.append(f"{where}: 'dueInWorkingDays' debe ser un entero entre 1 y 365: {working!r}.")
+        working = (info.properties.get("dueInWorkingDays") or "").strip()
+        if working.isdigit():
+            if not 0 < int(working) <= 365:
+                problems.append(f"{where}: 'dueInWorkingDays' debe ser un entero entre 1 y 365: {working!r}.")
+        elif working:
+            problems.extend(_check_expression(where, "'dueInWorkingDays'", working))
     if isinstance(task_spec, ServiceTask):
         operator = getattr(task_spec, "operation_name", None)
         if not operator:

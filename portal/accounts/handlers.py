@@ -21,7 +21,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
-from engine.errors import ServiceTaskError
+from engine.errors import ConflictError, ServiceTaskError
 from engine.registry import ServiceContext
 from portal.orgs.models import OrgUnit, Role
 
@@ -68,9 +68,16 @@ def _default_reason(ctx: ServiceContext, what: str) -> str:
 def alta(ctx: ServiceContext, *, nombres: str | None = None, apellidos: str | None = None,
          document_number: str | None = None, document_type: str = "dni", email: str = "",
          role: str | None = None, unit: str | None = None, nivel: str = "", reason: str = "",
-         replace_holder: Any = None, **unknown: Any) -> dict[str, Any]:
+         replace_holder: Any = None, expected_holder: Any = None, send_activation: Any = True,
+         **unknown: Any) -> dict[str, Any]:
     """Create (or reuse) the person's account and give them the position. For a one-holder
-    role `replace_holder` defaults to True: approving the request approved the replacement."""
+    role `replace_holder` defaults to True: approving the request approved the replacement.
+
+    `expected_holder` is the post as the verifier saw it: "ninguno" (no holder) or the
+    holder's Position id. If the post changed meanwhile the step is refused with a
+    ConflictError (no incident: the verifier looks again and decides). With
+    `send_activation` false the diagram sends the activation link in a later step (or
+    hands it over on the acta de entrega)."""
     _check("accounts.alta", {"nombres": nombres, "apellidos": apellidos, "document_number": document_number,
                              "role": role, "unit": unit}, unknown)
     role_row, unit_row = _role_and_unit(role, unit)
@@ -79,7 +86,10 @@ def alta(ctx: ServiceContext, *, nombres: str | None = None, apellidos: str | No
         result = services.account_alta(
             nombres=nombres, apellidos=apellidos, document_type=document_type, document_number=document_number,
             email=email, role=role_row, unit=unit_row, nivel=nivel, by=_actor(ctx),
-            reason=reason or _default_reason(ctx, _("Alta")), replace_holder=replace)
+            reason=reason or _default_reason(ctx, _("Alta")), replace_holder=replace,
+            expected_holder=_expected_holder(expected_holder))
+    except services.HolderConflict as exc:
+        raise ConflictError(str(exc)) from exc
     except services.AccountError as exc:
         raise ServiceTaskError(str(exc)) from exc
     user = result.user
@@ -98,8 +108,21 @@ def alta(ctx: ServiceContext, *, nombres: str | None = None, apellidos: str | No
         "cuenta_nueva": result.created_user,
         "reemplazado": replaced,
         # The link itself never enters the case data (the audit keeps it for ever).
-        "activacion": services.account_activation_send(user=user, by=_actor(ctx), instance=ctx.instance_id),
+        "activacion": (services.account_activation_send(user=user, by=_actor(ctx), instance=ctx.instance_id)
+                       if _flag(send_activation) else "pendiente"),
     }
+
+
+def _expected_holder(value: Any) -> Any:
+    """"ninguno" → None (no holder); a Position id → int; empty → not checked."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return services.UNCHECKED
+    text = str(value).strip().lower()
+    if text == "ninguno":
+        return None
+    if text.isdigit():
+        return int(text)
+    raise ServiceTaskError(_("El dato del titular verificado no es válido: %(value)s.") % {"value": value})
 
 
 def baja(ctx: ServiceContext, *, document_number: str | None = None, document_type: str = "dni",

@@ -38,6 +38,14 @@ class AccountError(Exception):
     """An account change was refused; the message (Spanish) is for the user."""
 
 
+class HolderConflict(AccountError):
+    """The one-holder post is not as the verifier saw it: someone was appointed, replaced
+    or removed meanwhile. Nothing was changed; the verifier must look again."""
+
+
+UNCHECKED: Any = object()  # `expected_holder` default: take the post as it is now
+
+
 @dataclass(frozen=True)
 class AltaResult:
     user: Any
@@ -161,6 +169,17 @@ def _occupied(role: Role, unit: OrgUnit, holder: Position) -> str:
              "o tramite primero su baja.") % {"unit": unit, "role": role.name, "who": describe(holder.user)}
 
 
+def _holder_changed(role: Role, unit: OrgUnit, holder: Position | None, expected: Any) -> str:
+    if holder is None:
+        return _("El titular de «%(role)s» en %(unit)s que usted vio ya no lo es: el puesto quedó libre "
+                 "mientras usted revisaba. Revise las verificaciones y vuelva a decidir.") % {
+            "role": role.name, "unit": unit}
+    seen = _("sin titular") if expected is None else _("con otro titular")
+    return _("Mientras usted revisaba, el puesto de «%(role)s» en %(unit)s cambió: usted lo vio %(seen)s y "
+             "ahora su titular es %(who)s. Revise las verificaciones (ya muestran al titular actual) y vuelva "
+             "a decidir.") % {"role": role.name, "unit": unit, "seen": seen, "who": describe(holder.user)}
+
+
 def _find_person(doc_type: str, number: str) -> Person | None:
     return Person.objects.filter(document_type=doc_type, document_number=number).first()
 
@@ -207,13 +226,17 @@ def _create_user(*, nombres: str, apellidos: str, email: str, doc_type: str, num
 @transaction.atomic
 def account_alta(*, nombres: str, apellidos: str, document_type: str = "dni", document_number: str,
                  email: str, role: Role, unit: OrgUnit, nivel: str = "", by: Any, reason: str,
-                 replace_holder: bool) -> AltaResult:
+                 replace_holder: bool, expected_holder: Any = UNCHECKED) -> AltaResult:
     """Give the person named by their document the role in `unit`, creating their account
     (inactive until they follow the activation link) if they have none.
 
     A one-holder role whose unit has a holder is refused unless `replace_holder`: then the
     old holder's position ends, their claimed tasks return to the pool and, with no other
-    position left, their account is deactivated, all in this transaction."""
+    position left, their account is deactivated, all in this transaction.
+
+    `expected_holder` (a Position id, or None for "no holder") is the post as the verifier
+    saw it; if it is not so now, or another alta wins the post while this one runs,
+    HolderConflict is raised and nothing changes."""
     nombres = _text(nombres, _("Indique los nombres."))
     apellidos = _text(apellidos, _("Indique los apellidos."))
     doc_type, number = _document(document_type, document_number)
@@ -234,6 +257,10 @@ def account_alta(*, nombres: str, apellidos: str, document_type: str = "dni", do
         created = True
 
     holder = orgs.current_holder(role=role, unit=unit, nivel=nivel) if role.one_holder else None
+    if role.one_holder and expected_holder is not UNCHECKED:
+        if (holder.pk if holder else None) != expected_holder:
+            raise HolderConflict(_holder_changed(role, unit, holder, expected_holder))
+        replace_holder = holder is not None
     if holder is not None and not replace_holder:
         raise AccountError(_occupied(role, unit, holder))
     if user is None:
@@ -249,7 +276,7 @@ def account_alta(*, nombres: str, apellidos: str, document_type: str = "dni", do
         # after our check: name them, the database state is what the officer must see.
         current = orgs.current_holder(role=role, unit=unit, nivel=nivel) if role.one_holder else None
         if current is not None and current.user_id != user.pk:
-            raise AccountError(_("Mientras se tramitaba esta alta, %(message)s") % {
+            raise HolderConflict(_("Mientras se tramitaba esta alta, %(message)s") % {
                 "message": _occupied(role, unit, current)}) from exc
         raise AccountError(str(exc)) from exc
 

@@ -233,6 +233,12 @@ USERS = [
     DemoUser("especialista.ugel04", "Julio César", "Ramírez Loayza", "70000116", "especialista_siagie_ugel",
              "UGEL-04"),
     DemoUser("director.wiesse", "Rosa Elvira", "Tapia Morales", "70000117", "director_ie", "0494989-0"),
+    # Section VI signatories of the oficios (seed 003): they request DRE/UGEL accounts.
+    DemoUser("director.drelm", "Hugo Enrique", "Salinas Paucar", "70000118", "director_dre",
+             "DRE-LIMA-METROPOLITANA"),
+    DemoUser("jefe.agp.drelm", "Marleny", "Valdivia Ortiz", "70000119", "jefe_area_dre", "DRE-LIMA-METROPOLITANA"),
+    DemoUser("director.ugel03", "Carlos Alfredo", "Benavides Lazo", "70000120", "director_ugel", "UGEL-03"),
+    DemoUser("jefe.agp.ugel03", "Teresa Jesús", "Molina Arce", "70000121", "jefe_area_ugel", "UGEL-03"),
 ]
 
 

@@ -18,7 +18,9 @@ from django.utils.translation import gettext_lazy as _
 # per unit" with a partial unique index over these codes; a test fails if roles.json
 # and this list drift apart (then write a migration changing the constraint).
 ONE_HOLDER_ROLES = (
+    "director_dre",
     "director_ie",
+    "director_ugel",
     "especialista_nivel_educativo",
     "especialista_siagie_dre",
     "especialista_siagie_ugel",

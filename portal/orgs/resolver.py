@@ -1,9 +1,12 @@
 """Lane resolution: which (role, unit) gets a READY user task.
 
-Role: the task's `role` property, else its lane name (a role code from roles.json).
+Role: property `roleFrom` (a dotted path in the task data holding a role code, for a
+step whose role depends on the request), else the `role` property, else the lane name
+(a role code from roles.json).
 Unit, first that applies:
 1. property `unit`: a fixed unit code;
-2. property `unitFrom`: the name of an instance data key holding a unit code;
+2. property `unitFrom`: a dotted path in the task data holding a unit code
+   (`preparacion.unidad`);
 3. the role's fixed MINEDU office (roles.json `unit`, e.g. Administrador SIAGIE → MINEDU-UE);
 4. the instance's unit if it is at the role's level, else its ancestor at that level
    (an IE's request verified by the Especialista SIAGIE UGEL goes to that IE's UGEL).
@@ -13,7 +16,7 @@ into an incident an administrator can fix, never a task nobody sees.
 
 from __future__ import annotations
 
-from engine.registry import Candidate, LaneContext
+from engine.registry import Candidate, LaneContext, data_path
 
 from .models import OrgUnit, UnitKind
 from .roles import catalogue
@@ -29,7 +32,15 @@ class OrgLaneResolver:
         return set(catalogue())
 
     def resolve(self, ctx: LaneContext) -> Candidate:
-        role_code = ctx.properties.get("role") or ctx.lane or ""
+        role_key = ctx.properties.get("roleFrom")
+        if role_key:
+            role_code = data_path(ctx.data, role_key)
+            if not isinstance(role_code, str) or not role_code:
+                raise LookupError(
+                    f"La tarea {ctx.element_id} toma su rol del dato '{role_key}', que no existe o está vacío."
+                )
+        else:
+            role_code = ctx.properties.get("role") or ctx.lane or ""
         role = catalogue().get(role_code)
         if role is None:
             raise LookupError(f"La tarea {ctx.element_id} pide el rol '{role_code}', que no está en el catálogo.")
@@ -38,7 +49,7 @@ class OrgLaneResolver:
             return Candidate(role=role_code, unit=self._existing(fixed, ctx, role))
         unit_key = ctx.properties.get("unitFrom")
         if unit_key:
-            value = ctx.data.get(unit_key)
+            value = data_path(ctx.data, unit_key)
             if not isinstance(value, str) or not value:
                 raise LookupError(
                     f"La tarea {ctx.element_id} toma su unidad del dato '{unit_key}', que no existe o está vacío."

@@ -39,7 +39,9 @@ class FormUnavailable(EngineError):
     """The task's form file is missing or broken: nothing can be validated, nothing is saved."""
 
 
-def _validated(form_key: str, data: dict[str, Any], *, user: Any) -> dict[str, Any]:
+def _validated(form_key: str, data: dict[str, Any], *, user: Any, position: Position | None = None) -> dict[str, Any]:
+    """The form's data checked on the server. Domain validators get the user and, for a
+    start form, the Position the request is filed from (`context["position"]`)."""
     if not form_key:
         return {}
     try:
@@ -49,7 +51,7 @@ def _validated(form_key: str, data: dict[str, Any], *, user: Any) -> dict[str, A
         raise FormUnavailable(
             _("El formulario de este paso no está disponible (%(key)s); avise a la mesa de ayuda. "
               "No se guardó nada.") % {"key": form_key}) from exc
-    errors = validate(form, data, context={"user": user})
+    errors = validate(form, data, context={"user": user, "position": position})
     if errors:
         raise FormInvalid(errors)
     return data
@@ -154,7 +156,7 @@ def _process_start(*, user: Any, key: str, data: dict[str, Any], position_pk: An
         position = positions[0]
     else:
         raise FormInvalid({"__all__": [_("Usted tiene varios cargos: elija desde cuál inicia el trámite.")]})
-    clean = _validated(definition.start_form_key, data, user=user)
+    clean = _validated(definition.start_form_key, data, user=user, position=position)
     payload = {**clean, **org_context(position.unit), "solicitante_rol": position.role_id}
     return engine.start(definition=definition, data=payload, org_unit=position.unit.code, started_by=user)
 

@@ -201,9 +201,10 @@ def test_invalid_due_in_is_refused(due):
     assert "dueIn" in problem and "ISO 8601" in problem and repr(due) in problem
 
 
-def test_invalid_due_in_working_days_is_refused():
-    """dueInWorkingDays must be a whole number of days."""
-    [problem] = _deploy_error(process(chain(("ask", user_task("ask", ("dueInWorkingDays", "tres")))))).problems
+@pytest.mark.parametrize("days", ["0", "400", "3 días", "plazo.__class__"])
+def test_invalid_due_in_working_days_is_refused(days):
+    """dueInWorkingDays must be a whole number of days (1-365) or a safe expression giving one."""
+    [problem] = _deploy_error(process(chain(("ask", user_task("ask", ("dueInWorkingDays", days)))))).problems
     assert "'ask'" in problem and "dueInWorkingDays" in problem
 
 

@@ -109,7 +109,7 @@ def test_every_role_of_the_catalogue_has_a_demo_holder(seeded):
     demo_usernames = {u.username for u in demo.USERS}
     held = set(Position.objects.filter(until__isnull=True, user__username__in=demo_usernames)
                .values_list("role_id", flat=True))
-    assert held == set(catalogue()) and len(held) == 15
+    assert held == set(catalogue()) and len(held) == 19
 
 
 def test_one_holder_roles_have_a_single_holder_per_unit(seeded):

@@ -150,6 +150,9 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # A new account's one-time activation link (portal.accounts.tokens) expires after this.
 ACCOUNT_ACTIVATION_HOURS = int(os.environ.get("ACCOUNT_ACTIVATION_HOURS", "72"))
+# Working days (Peru's national holidays excluded) an alta/baja verification is due in;
+# when it passes, the verifier is reminded and the task is flagged to their supervisor.
+ACCOUNTS_VERIFICATION_WORKING_DAYS = int(os.environ.get("ACCOUNTS_VERIFICATION_WORKING_DAYS", "3"))
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -10,8 +10,10 @@ class AccountsConfig(AppConfig):
         from engine.registry import registry
         from portal.notify.services import register_secret
 
-        from . import handlers, services
+        from . import handlers, procedures, services, validators
 
         registry.register_service("accounts.alta", handlers.alta)
         registry.register_service("accounts.baja", handlers.baja)
+        procedures.register()
+        validators.register()
         register_secret(services.ACTIVATION_SECRET, services.activation_secret)

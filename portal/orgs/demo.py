@@ -250,6 +250,7 @@ class SeedReport:
     users_updated: int = 0
     positions_created: int = 0
     instances_started: list[str] = field(default_factory=list)
+    skipped_requests: list[str] = field(default_factory=list)  # demo account requests refused, with why
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # (username, role name, unit)
 
     @property
@@ -420,6 +421,8 @@ def _start_demo_instances(users: dict[str, Any], report: SeedReport) -> None:
     by_role = {spec.role: users[spec.username] for spec in reversed(USERS)}  # first listed wins
     dni_of = {spec.username: spec.dni for spec in USERS}
     for definition in definitions:
+        if definition.key.startswith(("alta_", "baja_")):
+            continue  # account procedures get realistic requests with documents (accounts.demo)
         starter = next((by_role[r] for r in definition.start_roles if r in by_role), None)
         if starter is None or ProcessInstance.objects.filter(
                 definition__key=definition.key, started_by=starter).exists():
@@ -459,4 +462,7 @@ def demo_seed(*, password: str, start_instances: bool = True) -> SeedReport:
         report.logins.append((spec.username, role_name + (f" ({spec.nivel})" if spec.nivel else ""), where))
     if start_instances:
         _start_demo_instances(users, report)
+        from portal.accounts.demo import seed_account_requests
+
+        seed_account_requests(users, report)
     return report

@@ -191,6 +191,8 @@ _VALIDATORS: dict[str, DomainValidator] = {}
 
 def register_validator(name: str, func: DomainValidator | None = None) -> Any:
     """Register `func(value, context) -> Spanish message | None` as validator `name`.
+    A validator of an object may instead return {"field.path": message} to put each
+    message on a field.
 
     Usable as `register_validator("x", func)` or as the decorator `@register_validator("x")`.
     Register in `AppConfig.ready()` so forms naming the validator load. A validator runs
@@ -280,7 +282,13 @@ def _x_validator(validator, name, instance, schema) -> Iterator[ValidationError]
     if not validator.evolve(schema=rest).is_valid(instance):
         return
     message = func(instance, _state.get()[0])
-    if message:
+    if isinstance(message, Mapping):
+        # A validator of an object may place each message on one of its fields
+        # ({"rd.archivo": "..."}), so it shows beside what must change.
+        for path, text in message.items():
+            if text:
+                yield ValidationError(str(text), path=[p for p in str(path).split(".") if p])
+    elif message:
         yield ValidationError(str(message))
 
 
@@ -303,7 +311,7 @@ def validate(form: FormDefinition, data: Any, *, context: Mapping[str, Any] | No
     """Field errors for `data` under `form`; {} when valid. Never raises on bad data.
 
     `context` reaches domain validators and the `document` format: pass `{"user": user}`
-    so a user can only attach their own documents.
+    so a user can only attach their own documents. Validators also get `form_key`.
     """
     if not isinstance(data, dict):
         return {ALL: [_("Los datos del formulario no son válidos.")]}
@@ -319,7 +327,7 @@ def validate(form: FormDefinition, data: Any, *, context: Mapping[str, Any] | No
     for path in _bad_text_paths(data, []):
         _add(errors, _key(path), _("El texto contiene caracteres no permitidos (caracteres de control)."))
 
-    token = _state.set((dict(context or {}), form.validation_schema))
+    token = _state.set(({"form_key": form.key, **(context or {})}, form.validation_schema))
     try:
         validator = FormValidator(form.validation_schema, format_checker=FORMAT_CHECKER)
         for error in validator.iter_errors(data):

@@ -179,11 +179,18 @@ def test_registered_validator_message_appears_under_its_field(ie_activa):
 
 
 def test_registered_validator_receives_the_callers_context(ie_activa):
-    """The context passed to validate reaches the validator."""
+    """The context passed to validate reaches the validator, with the form's key."""
     form = load_form("con_validador")
 
     assert validate(form, {"codigo_modular": "1598333-0"}, context={"ugel": "UGEL03"}) == {}
-    assert ie_activa == [("1598333-0", {"ugel": "UGEL03"})]
+    assert ie_activa == [("1598333-0", {"ugel": "UGEL03", "form_key": "con_validador"})]
+
+
+def test_a_validator_can_place_its_messages_on_fields(ie_activa):
+    """A validator returning {path: message} puts each message on that path (from where it runs)."""
+    form = load_form("con_validador")
+    register_validator("test_ie_activa", lambda value, context: {"": "IE de otra UGEL."})
+    assert validate(form, {"codigo_modular": "1598333-0"}) == {"codigo_modular": ["IE de otra UGEL."]}
 
 
 def test_validator_does_not_run_on_a_value_failing_its_schema(ie_activa):

@@ -57,5 +57,7 @@ class Command(BaseCommand):
         lines += [f"    {u:<{width_user}}  {r:<{width_role}}  {where}" for u, r, where in report.logins]
         if report.instances_started:
             lines += ["", "  Demo instances started: " + ", ".join(report.instances_started)]
+        if report.skipped_requests:
+            lines += ["", "  Demo requests NOT filed (check the procedures): " + "; ".join(report.skipped_requests)]
         lines.append(rule)
         self.stdout.write("\n".join(lines))

@@ -16,4 +16,10 @@ class AccountsConfig(AppConfig):
         registry.register_service("accounts.baja", handlers.baja)
         procedures.register()
         validators.register()
+        from portal.work.panels import register_task_panel
+
+        from . import panels
+
+        register_task_panel("cuenta_verificar_", panels.verification_panel)
+        register_task_panel("cuenta_entrega", panels.handover_panel)
         register_secret(services.ACTIVATION_SECRET, services.activation_secret)

@@ -179,6 +179,7 @@ def preparar(ctx: ServiceContext, **unknown: Any) -> dict[str, Any]:
     if request.problem or request.role is None or request.unit is None:
         raise ServiceTaskError(request.problem or _("No se pudo ubicar la unidad de la cuenta."))
     data = dict(ctx.data)
+    holder = prechecks.holder_info(request)
     return {
         "tramite": request.tramite,
         "rol": request.role.code,
@@ -187,9 +188,10 @@ def preparar(ctx: ServiceContext, **unknown: Any) -> dict[str, Any]:
         "unidad_nombre": request.unit.name,
         "nivel": request.nivel,
         "persona": f"{str(data.get('apellidos', '')).upper()}, {data.get('nombres', '')}".strip(", "),
+        "correo": str(data.get("correo") or ""),  # optional on some forms: the diagram reads it from here
         "plazo_dias": verification_working_days(),
-        "titular": prechecks.holder_info(request),
-        "verificaciones": prechecks.run(request),
+        "titular": holder,
+        "verificaciones": prechecks.run(request, holder),
     }
 
 

@@ -6,4 +6,5 @@ app_name = "accounts"
 
 urlpatterns = [
     path("activar/<str:uidb64>/<str:token>/", views.activate, name="activate"),
+    path("acta/<int:pk>.pdf", views.acta, name="acta"),
 ]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
@@ -16,8 +19,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from engine.models import HumanTask, HumanTaskState
+from portal.core.models import log_activity
+from portal.orgs.models import OrgUnit
+from portal.work import access
+from portal.work.views import officer_view
+
 from . import services
-from .tokens import activation_hours, activation_tokens
+from .tokens import activation_hours, activation_link, activation_tokens
 
 
 def _user(uidb64: str) -> Any:
@@ -49,3 +58,67 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
                                     "contraseña que acaba de elegir.") % {"username": user.get_username()})
         return redirect("login")
     return render(request, "accounts/activate.html", {"form": form, "account": user})
+
+
+# --- Acta de entrega ----------------------------------------------------------------------------
+
+
+def _case_data(task: Any) -> dict[str, Any]:
+    """The data the open hand-over task carries (the case so far)."""
+    from engine.runtime import load_workflow, loaded_spec
+    from engine.serialization import all_tasks
+
+    instance = task.instance
+    wf = load_workflow(instance, loaded_spec(instance))
+    found = next((t for t in all_tasks(wf) if t.id == task.task_id), None)
+    return dict(found.data) if found is not None else {}
+
+
+def _qr_svg(text: str) -> str:
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    return image.to_string(encoding="unicode")
+
+
+@officer_view
+def acta(request: HttpRequest, scope: access.Scope, pk: int) -> HttpResponse:
+    """The printable acta de entrega of an approved alta (Director IE, staff of an IE): the
+    username and a fresh one-time link (text + QR) to set the password. Only whoever may
+    work the open hand-over task gets it (404 for anyone else); every download is logged
+    (without the link)."""
+    task = HumanTask.objects.select_related("instance__definition").filter(
+        instance_id=pk, element_id="entregar", state=HumanTaskState.OPEN).first()
+    if task is None or not access.can_act(scope, task):
+        raise access.NotVisible
+    data = _case_data(task)
+    cuenta, prep = data.get("cuenta") or {}, data.get("preparacion") or {}
+    user = get_user_model().objects.filter(pk=cuenta.get("user_id")).first()
+    if user is None:
+        raise access.NotVisible
+    link = ""
+    if not user.has_usable_password():
+        base = str(getattr(settings, "PORTAL_URL", "") or "") or request.build_absolute_uri("/")
+        link = activation_link(user=user, base_url=base)
+    context = {
+        "expediente": task.instance_id, "unidad": OrgUnit.objects.filter(code=prep.get("unidad")).first(),
+        "rol": prep.get("rol_nombre", ""), "cargo_ie": dict(CARGOS).get(str(data.get("cargo_ie") or ""), ""),
+        "apellidos": data.get("apellidos", ""), "nombres": data.get("nombres", ""), "dni": data.get("dni", ""),
+        "usuario": user.get_username(), "enlace": link, "qr": _qr_svg(link) if link else "",
+        "horas": activation_hours(), "fecha": timezone.localtime(), "entrega": request.user,
+    }
+    html = render_to_string("accounts/acta_entrega.html", context)
+    from weasyprint import HTML  # heavy: loaded on the first acta only
+
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    log_activity(actor=request.user, action="acta_entrega_descargada", obj=user, unit=task.unit,
+                 data={"instance": task.instance_id, "username": user.get_username(), "con_enlace": bool(link)})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="acta-entrega-{task.instance_id}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+CARGOS = [("subdirector", "Subdirector(a)"), ("secretario", "Secretario(a)"), ("docente", "Docente"),
+          ("auxiliar", "Auxiliar"), ("administrativo", "Administrativo(a)")]

@@ -164,10 +164,14 @@ class TaskDetailSerializer(TaskSerializer):
     data = serializers.JSONField(help_text=_("Valores enviados, una vez completada la tarea."))
     request_data = serializers.JSONField(
         help_text=_("La solicitud que originó el trámite (formulario de inicio), mientras la tarea está pendiente."))
+    panel = serializers.JSONField(help_text=_(
+        "Lo que el paso muestra junto al formulario mientras está pendiente, p. ej. las verificaciones "
+        "automáticas de un alta («verificaciones») y el titular visto («titular_visto»), que el formulario "
+        "de verificación debe devolver."))
 
     class Meta(TaskSerializer.Meta):
         fields = [*TaskSerializer.Meta.fields, "form_key", "form", "lock_version", "can_work", "data",
-                  "request_data"]
+                  "request_data", "panel"]
 
 
 class TaskFilterSerializer(serializers.Serializer):

@@ -34,7 +34,7 @@ from portal.schemaforms.files import UploadRejected, store_upload
 from portal.schemaforms.loader import FormDefinition, FormError, load_form
 from portal.schemaforms.schema import object_fields
 from portal.schemaforms.validation import field_schema_at
-from portal.work import access, selectors, services, timeline
+from portal.work import access, panels, selectors, services, timeline
 
 from . import serializers as s
 from .parsers import LimitedJSONParser
@@ -130,6 +130,8 @@ def task_detail(scope: access.Scope, task: HumanTask, request: Request) -> dict[
     task.data = {} if is_open else _fields_of(form, selectors.completed_data(task))
     task.request_data = (
         _fields_of(form_or_none(instance.definition.start_form_key), selectors.start_data(instance)) if is_open else {})
+    panel = panels.panel_for(task, request.user) if is_open else None
+    task.panel = panel.api if panel is not None else {}
     return s.TaskDetailSerializer(task, context={"request": request}).data
 
 

@@ -20,6 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -43,7 +44,7 @@ from portal.core.models import log_activity
 from portal.orgs.models import OrgUnit
 from portal.orgs.roles import role_name
 
-from . import access, selectors, services, timeline
+from . import access, panels, selectors, services, timeline
 from .forms import (
     AdminInstanceFilterForm,
     InboxFilterForm,
@@ -359,6 +360,9 @@ def task_page(request: HttpRequest, scope: access.Scope, pk: int) -> HttpRespons
     instance = task.instance
     instance.refresh_from_db(fields=["status", "lock_version"])
     workable = access.can_act(scope, task)
+    panel = panels.panel_for(task, request.user) if task.state == HumanTaskState.OPEN else None
+    if panel is not None and workable:
+        data = {**data, **panel.initial}  # server-computed values win, also after a conflict
     staff = scope.is_staff
     decorate_tasks([task])
     entries = timeline.build(instance, staff=staff)
@@ -386,6 +390,9 @@ def task_page(request: HttpRequest, scope: access.Scope, pk: int) -> HttpRespons
         "version_field": VERSION_FIELD,
         "start_html": start_html,
         "status_badge": STATUS_BADGES.get(instance.status, ""),
+        "panel": panel,
+        "panel_html": render_to_string(panel.template, panel.context, request=request)
+        if panel is not None and panel.template else "",
     }
     return render(request, "work/task.html", context, status=status)
 

@@ -1,0 +1,31 @@
+"""Task panels of the alta/baja procedures (registered in AccountsConfig.ready())."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from engine.models import HumanTask
+from portal.work.panels import Panel
+
+from . import prechecks
+
+
+def verification_panel(task: HumanTask, user: Any) -> Panel:
+    """The live pre-checks and the current holder beside the verification checklist."""
+    live = prechecks.live_checks(task.instance)
+    checks = sorted(live["verificaciones"], key=lambda c: {False: 0, True: 1, None: 2}[c["ok"]])
+    return Panel(
+        template="accounts/_verificaciones.html",
+        context={"verificaciones": checks, "titular": live["titular"],
+                 "fallan": sum(1 for c in checks if c["ok"] is False)},
+        initial={"titular_visto": live["titular_visto"]},
+        api=live,
+    )
+
+
+def handover_panel(task: HumanTask, user: Any) -> Panel:
+    """The printable acta de entrega for the hand-over step."""
+    url = reverse("accounts:acta", args=[task.instance_id])
+    return Panel(template="accounts/_entrega.html", context={"acta_url": url}, api={"acta_url": url})

@@ -1,0 +1,70 @@
+"""Verification deadlines: working days (Peru's holidays excluded), a reminder to the
+verifier and a flag to the supervisor when overdue, nothing cancelled."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+from django.core import mail
+
+from engine import services as engine
+from engine.models import HumanTaskState
+from portal.accounts import prechecks
+from portal.notify.models import Notification
+from portal.work import services as work
+from tests.engine.test_timers_calendar import lima
+
+from .conftest import PROCEDURES, deliver_mail, new_dni, open_task, request_data, verification
+
+ALTA_DIRECTOR = next(p for p in PROCEDURES if p.key == "alta_director_ie")
+ALTA_UGEL = next(p for p in PROCEDURES if p.key == "alta_dre_ugel" and p.rol == "especialista_siagie_ugel")
+
+
+def _subject() -> dict[str, str]:
+    dni = new_dni()
+    return {"nombres": "Eva", "apellidos": "Plazo Vencido", "dni": dni, "correo": f"e{dni}@example.pe"}
+
+
+@pytest.mark.django_db
+def test_overdue_verification_reminds_and_escalates_without_cancelling(cuentas, person, settings,
+                                                                      django_capture_on_commit_callbacks):
+    settings.ACCOUNTS_VERIFICATION_WORKING_DAYS = 3
+    ugel = person("especialista_siagie_ugel", "UGEL-03")
+    director_ugel = person("director_ugel", "UGEL-03")  # supervises the UGEL's specialist
+    subject = _subject()
+    # Wed 22 Jul 2026: 23 Jul (Día de la Fuerza Aérea) and 28-29 Jul (Fiestas Patrias) are holidays.
+    with time_machine.travel(lima(2026, 7, 22, 9, 0), tick=False), \
+            django_capture_on_commit_callbacks(execute=True):
+        data = request_data(ALTA_DIRECTOR, ugel, subject=subject, signatory_dni=subject["dni"])
+        instance = work.process_start(user=ugel, key=ALTA_DIRECTOR.key, data=data)
+    task = open_task(instance, "verificar")
+    # Fri 24, Mon 27, Thu 30 → due Thu 30 Jul 09:00.
+    assert task.due_at == lima(2026, 7, 30, 9, 0)
+    with time_machine.travel(lima(2026, 7, 30, 8, 59), tick=False):
+        assert engine.fire_due_timers() == []
+    mail.outbox.clear()
+    with time_machine.travel(lima(2026, 7, 30, 9, 1), tick=False), \
+            django_capture_on_commit_callbacks(execute=True):
+        assert engine.fire_due_timers() == [instance.pk]
+    task.refresh_from_db()
+    assert task.state == HumanTaskState.OPEN  # nothing cancelled: the verifier can still decide
+    assert task.escalated_at is not None
+    assert Notification.objects.filter(user=ugel, instance=instance, template="cuenta_recordatorio").exists()
+    assert Notification.objects.filter(user=director_ugel, instance=instance, template="cuenta_escalada").exists()
+    deliver_mail()
+    assert any(ugel.email in m.to for m in mail.outbox) and any(director_ugel.email in m.to for m in mail.outbox)
+    # The verifier still completes the case normally afterwards.
+    with django_capture_on_commit_callbacks(execute=True):
+        work.task_complete(user=ugel, task_pk=task.pk, data=verification(
+            instance, titular_visto=prechecks.live_checks(instance)["titular_visto"]))
+    assert open_task(instance, "entregar")
+
+
+@pytest.mark.django_db
+def test_the_deadline_is_configurable(cuentas, person, settings):
+    settings.ACCOUNTS_VERIFICATION_WORKING_DAYS = 5
+    director_ugel = person("director_ugel", "UGEL-03")
+    with time_machine.travel(lima(2026, 11, 2, 10, 0), tick=False):  # Monday
+        data = request_data(ALTA_UGEL, director_ugel, subject=_subject(), signatory_dni=director_ugel.dni)
+        instance = work.process_start(user=director_ugel, key=ALTA_UGEL.key, data=data)
+    assert open_task(instance, "verificar").due_at == lima(2026, 11, 9, 10, 0)

@@ -22,4 +22,10 @@ class AccountsConfig(AppConfig):
 
         register_task_panel("cuenta_verificar_", panels.verification_panel)
         register_task_panel("cuenta_entrega", panels.handover_panel)
+        from django.utils.translation import gettext_lazy as _
+
+        from portal.work.selectors import OUTCOME_LABELS
+
+        OUTCOME_LABELS.update({"rechazada": _("Rechazada"), "creada": _("Usuario creado"),
+                               "baja": _("Baja registrada")})
         register_secret(services.ACTIVATION_SECRET, services.activation_secret)

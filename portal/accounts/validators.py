@@ -39,6 +39,16 @@ def _own_dni(position: Any) -> str:
     return person.document_number if person is not None else ""
 
 
+def _is_own_rejected(pk: Any, user: Any, key: str) -> bool:
+    from engine.models import ProcessInstance
+    from portal.work.selectors import REJECTED, outcomes
+
+    if not isinstance(pk, int) or getattr(user, "pk", None) is None:
+        return False
+    exists = ProcessInstance.objects.filter(pk=pk, started_by=user, definition__key=key).exists()
+    return exists and outcomes([pk]).get(pk) == REJECTED
+
+
 def solicitud_cuenta(data: Any, context: dict) -> dict[str, str] | None:
     if not isinstance(data, dict):
         return None
@@ -90,6 +100,10 @@ def solicitud_cuenta(data: Any, context: dict) -> dict[str, str] | None:
             errors["dni"] = _("El alta del personal la registra el Director de la IE.")
         elif data.get("dni") != _own_dni(position):
             errors["dni"] = _("Usted solo puede pedir su propia baja; la de otra persona la tramita el Director.")
+    corrige = data.get("corrige_a")
+    if corrige is not None and not _is_own_rejected(corrige, context.get("user"), f"{tramite}_{family}"):
+        errors["corrige_a"] = _("La solicitud N.º %(n)s no es una solicitud suya rechazada de este trámite.") % {
+            "n": corrige}
     for code in request.required_documents():
         path, label = DOCUMENTS.get(code, (code, code))
         if not value_at(data, path):

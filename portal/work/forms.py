@@ -20,6 +20,7 @@ DUE_CHOICES = [
     ("today", _("Vencen hoy")),
     ("week", _("Vencen esta semana")),
     ("none", _("Sin plazo")),
+    ("escalated", _("Escaladas (vencidas y avisadas al supervisor)")),
 ]
 
 REASON_MAX = 1000

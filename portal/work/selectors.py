@@ -14,7 +14,7 @@ from portal.orgs.models import OrgUnit
 
 from . import access
 
-DUE_FILTERS = ("overdue", "today", "week", "none")
+DUE_FILTERS = ("overdue", "today", "week", "none", "escalated")
 
 
 def inbox(scope: access.Scope, *, process: str = "", unit: str = "", due: str = "",
@@ -46,6 +46,8 @@ def _due(qs: QuerySet[HumanTask], due: str) -> QuerySet[HumanTask]:
         return qs.filter(due_at__lt=now + timedelta(days=7))
     if due == "none":
         return qs.filter(due_at__isnull=True)
+    if due == "escalated":
+        return qs.filter(escalated_at__isnull=False)
     return qs
 
 
@@ -73,6 +75,69 @@ def instance_timeline(instance: ProcessInstance) -> QuerySet[AuditEvent]:
 
 def my_instances(user) -> QuerySet[ProcessInstance]:
     return ProcessInstance.objects.filter(started_by=user).select_related("definition").order_by("-started_at")
+
+
+# How a case ended, in words: a service step whose result carries "estado" records it
+# (the alta/baja procedures: cuentas.informar). Product modules add their labels.
+OUTCOME_LABELS: dict[str, str] = {}
+REJECTED = "rechazada"
+
+
+def outcomes(instance_ids: list[int]) -> dict[int, str]:
+    """instance id → the last recorded outcome code ("rechazada", "creada"...)."""
+    if not instance_ids:
+        return {}
+    rows = (AuditEvent.objects.filter(instance_id__in=instance_ids, action=AuditAction.SERVICE_CALL,
+                                      data__result__estado__isnull=False)
+            .order_by("pk").values_list("instance_id", "data"))
+    found: dict[int, str] = {}
+    for instance_id, data in rows:
+        result = (data or {}).get("result")
+        if isinstance(result, dict) and isinstance(result.get("estado"), str):
+            found[instance_id] = result["estado"]
+    return found
+
+
+def outcome_label(code: str) -> str:
+    return OUTCOME_LABELS.get(code, code.replace("_", " ").capitalize()) if code else ""
+
+
+def failed_items(instance: ProcessInstance) -> list[dict[str, str]]:
+    """The requirements a verifier marked «no cumple», with the observations, from the
+    last completed task whose form has a checklist (`req_*` items)."""
+    events = (AuditEvent.objects.filter(instance=instance, action=AuditAction.COMPLETE).order_by("-pk")
+              .values_list("data", "task_id"))
+    for data, task_id in events:
+        values = (data or {}).get("data") or {}
+        items = {k: v for k, v in values.items() if k.startswith("req_") and isinstance(v, dict)}
+        if not items:
+            continue
+        form_key = (HumanTask.objects.filter(instance=instance, task_id=task_id)
+                    .values_list("form_key", flat=True).first() or "")
+        titles = {}
+        if form_key:
+            from portal.schemaforms.loader import FormError, load_form
+
+            try:
+                titles = {k: v.get("title", k) for k, v in load_form(form_key).schema.get("properties", {}).items()}
+            except FormError:
+                titles = {}
+        failed = [{"requisito": titles.get(k, k), "observacion": str(v.get("observacion") or "")}
+                  for k, v in items.items() if v.get("cumple") == "no"]
+        general = str(values.get("observacion_general") or "")
+        if general:
+            failed.append({"requisito": "Observación general", "observacion": general})
+        return failed
+    return []
+
+
+def corrections(instance: ProcessInstance) -> dict[str, Any]:
+    """The case this one corrects (start data `corrige_a`) and the newer cases that
+    correct it, as ids."""
+    corrects = start_data(instance).get("corrige_a")
+    newer = list(AuditEvent.objects.filter(action=AuditAction.START, data__data__corrige_a=instance.pk)
+                 .values_list("instance_id", flat=True).order_by("instance_id"))
+    return {"corrige_a": corrects if isinstance(corrects, int) else None, "corregida_por": newer}
 
 
 def start_data(instance: ProcessInstance) -> dict[str, Any]:

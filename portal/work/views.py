@@ -413,6 +413,26 @@ def start_list(request: HttpRequest, scope: access.Scope) -> HttpResponse:
     return render(request, "work/start_list.html", {"definitions": definitions})
 
 
+def _correction_data(request: HttpRequest, definition: Any, form: Any, value: str) -> dict[str, Any]:
+    """The start form of a rejected case of the same process that this user filed, to
+    correct and send again (documents carried: they are still theirs); else nothing."""
+    from portal.schemaforms.validation import object_fields
+
+    old = ProcessInstance.objects.filter(pk=_int_or_none(value) or 0, started_by=request.user,
+                                         definition__key=definition.key).first()
+    if old is None or selectors.outcomes([old.pk]).get(old.pk) != selectors.REJECTED:
+        messages.warning(request, _("Solo puede corregir una solicitud suya que fue rechazada; se abre el formulario "
+                                    "en blanco."))
+        return {}
+    fields = object_fields(form.schema, form.schema)
+    data = {k: v for k, v in selectors.start_data(old).items() if k in fields}
+    if "corrige_a" in fields:
+        data["corrige_a"] = old.pk
+    messages.info(request, _("Se copiaron los datos y documentos de la solicitud N.º %(n)s: corrija lo observado y "
+                             "envíela.") % {"n": old.pk})
+    return data
+
+
 @require_http_methods(["GET", "POST"])
 @officer_view
 def start(request: HttpRequest, scope: access.Scope, key: str) -> HttpResponse:
@@ -429,6 +449,8 @@ def start(request: HttpRequest, scope: access.Scope, key: str) -> HttpResponse:
     chosen = ""
     status = 200
     submission = request.POST.get(SUBMISSION_FIELD) or str(uuid.uuid4())
+    if request.method == "GET" and request.GET.get("corrige") and form is not None:
+        data = _correction_data(request, definition, form, request.GET["corrige"])
     if request.method == "POST" and not form_problem:
         chosen = request.POST.get(POSITION_FIELD, "")
         data, errors = _read_post(request, form)
@@ -572,8 +594,17 @@ def instance_page(request: HttpRequest, scope: access.Scope, pk: int) -> HttpRes
         step["visible"] = step["task"].pk in visible_ids
     states = timeline.element_states(instance)
     has_di, names = diagram_info(instance.definition.xml)
+    outcome = selectors.outcomes([instance.pk]).get(instance.pk, "")
+    rejected = outcome == selectors.REJECTED
+    mine = instance.started_by_id == request.user.pk
     return render(request, "work/instance.html", {
         "instance": instance,
+        "outcome": outcome,
+        "outcome_label": selectors.outcome_label(outcome),
+        "failed_items": selectors.failed_items(instance) if rejected and (mine or staff) else [],
+        "can_correct": rejected and mine and bool(instance.definition.start_form_key)
+        and access.latest_definitions().filter(key=instance.definition.key).exists(),
+        "corrections": selectors.corrections(instance),
         "status_badge": STATUS_BADGES.get(instance.status, ""),
         "unit_name": unit_names([instance.org_unit]).get(instance.org_unit, instance.org_unit),
         "entries": entries,
@@ -675,6 +706,10 @@ def instance_action(request: HttpRequest, scope: access.Scope, pk: int) -> HttpR
 def mine(request: HttpRequest, scope: access.Scope) -> HttpResponse:
     page = paginate(request, selectors.my_instances(request.user))
     decorate_instances(page["items"])
+    found = selectors.outcomes([i.pk for i in page["items"]])
+    for inst in page["items"]:
+        inst.outcome = found.get(inst.pk, "")
+        inst.outcome_label = selectors.outcome_label(inst.outcome)
     return render(request, "work/mine.html", {"instances": page})
 
 

@@ -152,7 +152,7 @@ def request_data(proc: Procedure, requester, *, subject: dict[str, str], signato
         data["rol"] = proc.rol
     if proc.nivel:
         data["nivel"] = proc.nivel
-    if "correo" in props and proc.alta:
+    if "correo" in props and proc.alta and subject.get("correo"):
         data["correo"] = subject["correo"]
     if "cargo_ie" in props:
         data["cargo_ie"] = "docente"

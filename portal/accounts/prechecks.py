@@ -176,7 +176,8 @@ def holder_info(request: Request) -> dict[str, Any] | None:
     if holder is None:
         return None
     return {"position_id": holder.pk, "nombre": _name(holder.user), "usuario": holder.user.get_username(),
-            "desde": holder.since.isoformat() if holder.since else ""}
+            "desde": holder.since.isoformat() if holder.since else "",
+            "desde_texto": f"{timezone.localtime(holder.since):%d/%m/%Y}" if holder.since else ""}
 
 
 def holder_check(request: Request, holder: dict[str, Any] | None) -> dict[str, Any]:
@@ -185,7 +186,7 @@ def holder_check(request: Request, holder: dict[str, Any] | None) -> dict[str, A
         return _check("titular", titulo, None, _("El cargo admite varias personas."))
     if holder is None:
         return _check("titular", titulo, True, _("El puesto está libre."))
-    since = holder["desde"][:10]
+    since = holder["desde_texto"]
     return _check("titular", titulo, True, _(
         "Titular actual: %(name)s (%(user)s) desde %(since)s. Al aprobar se le dará de baja y se le avisará.") % {
         "name": holder["nombre"], "user": holder["usuario"], "since": since})

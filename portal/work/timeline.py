@@ -11,12 +11,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from lxml import etree
 
+from engine.errors import EngineError
 from engine.models import AuditAction, AuditEvent, HumanTask, ProcessInstance
+from engine.xmlsafe import parse_bpmn_xml
 from portal.orgs.models import OrgUnit
 from portal.orgs.roles import role_name
 
@@ -78,9 +83,10 @@ def build(instance: ProcessInstance, *, staff: bool, events: list[AuditEvent] | 
     units = dict(OrgUnit.objects.filter(code__in=codes).values_list("code", "name"))
     start_role = ""
     entries = []
+    names = lru_cache(maxsize=1)(lambda: element_names(instance.definition))
     for event in events:
         task = tasks.get(event.task_id)
-        title = task.title if task else event.element_id
+        title = task.title if task else (names().get(event.element_id) or event.element_id)
         role, unit = event.role, event.unit
         if event.action == AuditAction.START:
             start_role = (event.data.get("data") or {}).get("solicitante_rol", "")
@@ -122,7 +128,7 @@ def _sentence(event: AuditEvent, *, who: str, title: str, task: HumanTask | None
     if action == AuditAction.MESSAGE:
         return _("Se recibió el aviso «%(name)s».") % {"name": data.get("message", "")}
     if action == AuditAction.SERVICE_CALL:
-        return _("El sistema ejecutó «%(step)s».") % {"step": event.element_id}
+        return _("El sistema ejecutó «%(step)s».") % {"step": title}
     if action == AuditAction.INCIDENT:
         return _("Se produjo una incidencia; el equipo de soporte fue alertado.")
     if action == AuditAction.RETRY:
@@ -154,3 +160,47 @@ def current_steps(instance: ProcessInstance, *, staff: bool) -> list[dict[str, A
              "holder": (r.claimed_by.get_full_name() or r.claimed_by.get_username())
              if (r.claimed_by and staff) else "",
              "due_at": r.due_at} for r in rows]
+
+
+GENERIC_ELEMENT_NAMES = {
+    "startEvent": gettext_lazy("inicio"),
+    "endEvent": gettext_lazy("fin"),
+    "exclusiveGateway": gettext_lazy("decisión"),
+    "inclusiveGateway": gettext_lazy("decisión"),
+    "parallelGateway": gettext_lazy("bifurcación"),
+    "eventBasedGateway": gettext_lazy("espera de eventos"),
+    "intermediateCatchEvent": gettext_lazy("espera"),
+    "boundaryEvent": gettext_lazy("evento de borde"),
+}
+
+
+def diagram_info(xml: str) -> tuple[bool, dict[str, str]]:
+    """(whether the BPMN has diagram interchange to draw, element id → readable name)."""
+    try:
+        root = parse_bpmn_xml(xml or "", max_bytes=max(len((xml or "").encode()), 1))
+    except EngineError:
+        return False, {}
+    has_di = False
+    names: dict[str, str] = {}
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        local = etree.QName(node).localname
+        if local == "BPMNShape":
+            has_di = True
+            continue
+        ident = node.get("id")
+        if ident:
+            name = " ".join((node.get("name") or "").split())
+            names[ident] = name or str(GENERIC_ELEMENT_NAMES.get(local, ident))
+    return has_di, names
+
+
+@lru_cache(maxsize=256)
+def _names_of_definition(definition_pk: int, xml: str) -> dict[str, str]:
+    return diagram_info(xml)[1]
+
+
+def element_names(definition) -> dict[str, str]:
+    """Element id → readable name for a deployed definition (its XML never changes)."""
+    return _names_of_definition(definition.pk, definition.xml)

@@ -25,9 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
-from lxml import etree
 
 from engine.errors import ConflictError, EngineError, StepFailed
 from engine.models import (
@@ -39,7 +37,6 @@ from engine.models import (
     InstanceStatus,
     ProcessInstance,
 )
-from engine.xmlsafe import parse_bpmn_xml
 from portal.core.models import log_activity
 from portal.orgs.models import OrgUnit
 from portal.orgs.roles import role_name
@@ -533,40 +530,6 @@ def _documents(instance: ProcessInstance) -> list[Any]:
     return list(Document.objects.filter(pk__in=ids).order_by("created_at"))
 
 
-GENERIC_ELEMENT_NAMES = {
-    "startEvent": _lazy("inicio"),
-    "endEvent": _lazy("fin"),
-    "exclusiveGateway": _lazy("decisión"),
-    "inclusiveGateway": _lazy("decisión"),
-    "parallelGateway": _lazy("bifurcación"),
-    "eventBasedGateway": _lazy("espera de eventos"),
-    "intermediateCatchEvent": _lazy("espera"),
-    "boundaryEvent": _lazy("evento de borde"),
-}
-
-
-def diagram_info(xml: str) -> tuple[bool, dict[str, str]]:
-    """(whether the BPMN has diagram interchange to draw, element id → readable name)."""
-    try:
-        root = parse_bpmn_xml(xml or "", max_bytes=max(len((xml or "").encode()), 1))
-    except EngineError:
-        return False, {}
-    has_di = False
-    names: dict[str, str] = {}
-    for node in root.iter():
-        if not isinstance(node.tag, str):
-            continue
-        local = etree.QName(node).localname
-        if local == "BPMNShape":
-            has_di = True
-            continue
-        ident = node.get("id")
-        if ident:
-            name = " ".join((node.get("name") or "").split())
-            names[ident] = name or str(GENERIC_ELEMENT_NAMES.get(local, ident))
-    return has_di, names
-
-
 def available_actions(instance: ProcessInstance) -> list[tuple[str, str]]:
     status = instance.status
     actions = []
@@ -593,7 +556,7 @@ def instance_page(request: HttpRequest, scope: access.Scope, pk: int) -> HttpRes
     for step in steps:
         step["visible"] = step["task"].pk in visible_ids
     states = timeline.element_states(instance)
-    has_di, names = diagram_info(instance.definition.xml)
+    has_di, names = timeline.diagram_info(instance.definition.xml)
     outcome = selectors.outcomes([instance.pk]).get(instance.pk, "")
     rejected = outcome == selectors.REJECTED
     mine = instance.started_by_id == request.user.pk

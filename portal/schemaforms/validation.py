@@ -568,6 +568,11 @@ class _Coercer:
             texts = [_clean(text) for text in self._getlist(html_name)]
             values = [self.scalar(items, text) for text in texts if text]
             return values if values else _MISSING
+        if is_document_field(field):
+            # A browser sends the file input even when no file was chosen: Django keeps
+            # it in the POST as "" beside the hidden input holding the attached document.
+            kept = [v for v in self._getlist(html_name) if v.strip()]
+            return _clean(kept[-1]) if kept else _MISSING
         raw = self._get(html_name)
         widget = self.form.field_ui(path).get("widget")
         if kind == "boolean" and widget in (None, "checkbox") and choice_options(field, self.root) is None:

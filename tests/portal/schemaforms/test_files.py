@@ -195,6 +195,19 @@ def test_validate_post_keeps_a_previously_attached_document(media, user):
     assert data == {"oficio": str(document.id)}
 
 
+def test_an_empty_file_input_beside_the_hidden_uuid_keeps_the_document(media, user):
+    """A browser posts the empty file input too (Django keeps it as ""): the attached
+    document must survive it, as a real Chromium showed."""
+    document = store_upload(SimpleUploadedFile("o.pdf", PDF), field_schema=field("oficio"), user=user)
+    post = QueryDict(mutable=True)
+    post.setlist("oficio", [str(document.id), ""])
+
+    data, errors = validate_post(load_form("adjuntos"), post, MultiValueDict(), user=user)
+
+    assert errors == {}
+    assert data == {"oficio": str(document.id)}
+
+
 def test_anonymous_user_cannot_attach_any_document(media, user):
     """An anonymous visitor owns no documents, so none can be attached."""
     from django.contrib.auth.models import AnonymousUser

@@ -19,16 +19,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from portal.orgs.models import OrgUnit, Position, UnitKind
+from portal.orgs.models import OrgUnit, Position, Role, UnitKind
 from portal.orgs.roles import catalogue
 
-from .procedures import DATE_FIELDS, DOCUMENTS, SIGNATORIES, Request, person_of, resolve, value_at
+from .procedures import DATE_FIELDS, DOCUMENTS, SIGNATORIES, Request, account_rule, person_of, resolve, value_at
 
 DNI = re.compile(r"^\d{8}$")
 SIGNATORY_NAMES = {
-    UnitKind.DRE: _l("el Director de la DRE o un Director/Jefe de área de la DRE"),
-    UnitKind.UGEL: _l("el Director de la UGEL o un Director/Jefe de área de la UGEL"),
-    UnitKind.IE: _l("el Director de la IE"),
+    UnitKind.DRE: _l("el Director de %(unit)s o un Director/Jefe de área de %(unit)s"),
+    UnitKind.UGEL: _l("el Director de %(unit)s o un Director/Jefe de área de %(unit)s"),
+    UnitKind.IE: _l("el Director de la IE %(unit)s"),
 }
 
 
@@ -44,7 +44,12 @@ def _active_positions(dni: str) -> list[Position]:
     person = person_of(dni)
     if person is None:
         return []
-    return list(Position.objects.select_related("role", "unit").filter(user_id=person.user_id, until__isnull=True))
+    return list(Position.objects.select_related("role", "unit", "user").filter(
+        user_id=person.user_id, until__isnull=True))
+
+
+def _who_signs(unit: OrgUnit) -> str:
+    return str(SIGNATORY_NAMES.get(unit.kind, _l("una autoridad de %(unit)s"))) % {"unit": unit.name}
 
 
 def signatory(request: Request) -> dict[str, Any]:
@@ -54,28 +59,36 @@ def signatory(request: Request) -> dict[str, Any]:
         return _check("firmante_autorizado", titulo, None, _("La solicitud no lleva oficio."))
     dni = str(oficio["firmante_dni"])
     # The oficio speaks for the unit that asks: the DRE/UGEL itself, or the IE whose
-    # Director is being named (a new Director signs with their RD of designation).
+    # Director is being named (a new Director signs with their RD of designation); a UGEL
+    # registering a Director's oficio may also have signed it itself (section VI names the
+    # UGEL's Director and area heads too).
     unit = request.unit if request.family == "director_ie" else request.requester_unit
     if unit is None:
         return _check("firmante_autorizado", titulo, False, _("No se pudo ubicar la unidad que firma el oficio."))
-    allowed = SIGNATORIES.get(unit.kind, ())
+    units = [unit]
+    origin = request.requester_unit
+    if request.family == "director_ie" and origin is not None and origin.kind == UnitKind.UGEL \
+            and origin.pk != unit.pk:
+        units.append(origin)
     if request.family == "director_ie" and request.alta and dni == request.dni:
         return _check("firmante_autorizado", titulo, True,
                       _("Lo firma la persona designada Director(a) por la RD que se adjunta."))
     positions = _active_positions(dni)
     for position in positions:
-        if position.role_id in allowed and position.unit_id == unit.pk:
-            return _check("firmante_autorizado", titulo, True, _("Lo firma %(who)s, %(role)s de %(unit)s.") % {
-                "who": _name(position.user), "role": position.role.name, "unit": unit.name})
+        for where in units:
+            if position.role_id in SIGNATORIES.get(where.kind, ()) and position.unit_id == where.pk:
+                return _check("firmante_autorizado", titulo, True, _("Lo firma %(who)s, %(role)s de %(unit)s.") % {
+                    "who": _name(position.user), "role": position.role.name, "unit": where.name})
     values = {"dni": dni, "name": oficio.get("firmante_nombre", ""), "unit": unit.name,
-              "expected": SIGNATORY_NAMES.get(unit.kind, ""),
+              "expected": _("%(first)s o %(second)s") % {"first": _who_signs(units[0]), "second": _who_signs(units[1])}
+              if len(units) > 1 else _who_signs(unit),
               "held": "; ".join(f"{p.role.name} en {p.unit.name}" for p in positions)}
     if positions:
         detail = _("El firmante (DNI %(dni)s, %(name)s) es %(held)s: no puede firmar este oficio; debe firmarlo "
-                   "%(expected)s de %(unit)s.") % values
+                   "%(expected)s.") % values
     else:
         detail = _("El DNI %(dni)s del firmante (%(name)s) no tiene un cargo registrado en el portal; debe firmar "
-                   "%(expected)s de %(unit)s.") % values
+                   "%(expected)s.") % values
     return _check("firmante_autorizado", titulo, False, detail)
 
 
@@ -96,7 +109,7 @@ def requesting_unit(request: Request) -> dict[str, Any]:
     if origin.pk == unit.pk:
         return _check("unidad_solicitante", titulo, True,
                       _("La solicita la misma unidad donde se ejercerá el cargo (%(unit)s).") % {"unit": unit.name})
-    if request.family == "director_ie" and unit.parent_id == origin.pk:
+    if request.family == "director_ie" and origin.kind == UnitKind.UGEL and origin.code in unit.ancestor_codes():
         return _check("unidad_solicitante", titulo, True,
                       _("La registra %(ugel)s, la UGEL de la IE %(ie)s.") % {"ugel": origin.name, "ie": unit.name})
     return _check("unidad_solicitante", titulo, False,
@@ -169,10 +182,21 @@ def current_post(request: Request) -> dict[str, Any]:
 
 
 def holder_info(request: Request) -> dict[str, Any] | None:
-    if request.role is None or request.unit is None or not request.role.one_holder:
+    if request.role is None or request.unit is None:
         return None
-    holder = (Position.objects.select_related("user").filter(
-        role=request.role, unit=request.unit, nivel=request.nivel, until__isnull=True).first())
+    return current_holder_info(request.role, request.unit, request.nivel)
+
+
+def current_holder_info(role: Role | str, unit: OrgUnit | str, nivel: str = "") -> dict[str, Any] | None:
+    """Who holds a one-holder post now: {"position_id", "nombre", "usuario", "desde",
+    "desde_texto"}, or None (post free, or a role several people hold)."""
+    if isinstance(role, str):
+        role = Role.objects.filter(code=role).first()
+    if role is None or not role.one_holder:
+        return None
+    holder = Position.objects.select_related("user").filter(
+        role=role, nivel=nivel or "", until__isnull=True,
+        **({"unit__code": unit} if isinstance(unit, str) else {"unit": unit})).first()
     if holder is None:
         return None
     return {"position_id": holder.pk, "nombre": _name(holder.user), "usuario": holder.user.get_username(),
@@ -182,7 +206,9 @@ def holder_info(request: Request) -> dict[str, Any] | None:
 
 def holder_check(request: Request, holder: dict[str, Any] | None) -> dict[str, Any]:
     titulo = _("Titular del puesto")
-    if not request.alta or request.role is None or not request.role.one_holder:
+    if not request.alta:
+        return _check("titular", titulo, None, _("Solo se revisa en un alta."))
+    if request.role is None or not request.role.one_holder:
         return _check("titular", titulo, None, _("El cargo admite varias personas."))
     if holder is None:
         return _check("titular", titulo, True, _("El puesto está libre."))
@@ -206,6 +232,25 @@ def documents(request: Request) -> dict[str, Any]:
 
 
 _UNSET: Any = object()
+
+
+def prechecks(data: dict[str, Any], requester_unit: OrgUnit | str | None, role: Role | str, unit: OrgUnit | str,
+              nivel: str, tramite: str, *, requester_role: str = "") -> list[dict[str, Any]]:
+    """The pre-checks of a request already placed in the tree (`role` at `unit`, `nivel`),
+    filed from `requester_unit` by `requester_role` (default: the start data's
+    `solicitante_rol`). `tramite` is "alta" or "baja"."""
+    if isinstance(role, str):
+        role = Role.objects.get(code=role)
+    if isinstance(unit, str):
+        unit = OrgUnit.objects.get(code=unit)
+    if isinstance(requester_unit, str):
+        requester_unit = OrgUnit.objects.filter(code=requester_unit).first()
+    family = str((account_rule(role.code) or {}).get("procedimiento") or "")
+    request = Request(tramite=tramite, family=family, role=role, unit=unit, nivel=nivel or "",
+                      requester_unit=requester_unit,
+                      requester_role=requester_role or str(data.get("solicitante_rol") or ""),
+                      dni=str(data.get("dni") or ""), data=data)
+    return run(request)
 
 
 def run(request: Request, holder: Any = _UNSET) -> list[dict[str, Any]]:

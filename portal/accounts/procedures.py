@@ -236,11 +236,13 @@ def informar(ctx: ServiceContext, *, aviso: str | None = None, **unknown: Any) -
     requester = instance.started_by
     sent = 0
 
-    def tell(template: str, user: Any, extra: dict[str, Any] | None = None) -> None:
+    def tell(template: str, user: Any, extra: dict[str, Any] | None = None, *, case_link: bool = True) -> None:
         nonlocal sent
         if user is None:
             return
-        notify(template=template, user=user, instance=instance, link=link,
+        # Only the requester can open the case page; the person replaced or removed gets
+        # the notice without a link to a page they may not see.
+        notify(template=template, user=user, instance=instance, link=link if case_link else "",
                context={**context, "nombre": user.get_full_name() or user.get_username(), **(extra or {})})
         sent += 1
 
@@ -256,12 +258,17 @@ def informar(ctx: ServiceContext, *, aviso: str | None = None, **unknown: Any) -
         replaced = cuenta.get("reemplazado") or {}
         if replaced.get("user_id"):
             tell("cuenta_reemplazada", User.objects.filter(pk=replaced["user_id"]).first(),
-                 {"desactivada": replaced.get("cuenta_desactivada")})
+                 {"desactivada": replaced.get("cuenta_desactivada")}, case_link=False)
         return {"estado": "creada", "avisos": sent}
-    tell("cuenta_baja", requester, {"usuario": cuenta.get("usuario", "")})
     removed = User.objects.filter(pk=cuenta.get("user_id")).first() if cuenta.get("user_id") else None
-    if removed is not None and removed != requester:
+    if removed is not None and removed == requester:
+        # A former Director or a member of the staff who asked for their own baja: one
+        # notice, the one that says what became of their account.
         tell("cuenta_baja_persona", removed, {"desactivada": cuenta.get("cuenta_desactivada")})
+        return {"estado": "baja", "avisos": sent}
+    tell("cuenta_baja", requester, {"usuario": cuenta.get("usuario", "")})
+    if removed is not None:
+        tell("cuenta_baja_persona", removed, {"desactivada": cuenta.get("cuenta_desactivada")}, case_link=False)
     return {"estado": "baja", "avisos": sent}
 
 

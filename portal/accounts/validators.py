@@ -65,6 +65,12 @@ def solicitud_cuenta(data: Any, context: dict) -> dict[str, str] | None:
     request = resolve(data, key=f"{tramite}_{family}", requester_unit=position.unit,
                       requester_role=position.role_id)
     role = request.role
+    if family == "dre_ugel" and role is not None and position.unit.kind != role.unit_level:
+        # The oficio asks for the DRE's or UGEL's own account: a DRE role from a DRE.
+        level = {UnitKind.DRE: "DRE", UnitKind.UGEL: "UGEL"}.get(role.unit_level, role.unit_level)
+        errors["rol"] = _("«%(role)s» se solicita desde una %(level)s para sí misma; usted está en %(unit)s.") % {
+            "role": role.name, "level": level, "unit": position.unit.name}
+        return errors
     if request.problem:
         field = "codigo_modular" if family == "director_ie" else "rol"
         errors[field] = request.problem
@@ -77,11 +83,6 @@ def solicitud_cuenta(data: Any, context: dict) -> dict[str, str] | None:
             errors["rol"] = _("Como %(mine)s usted no puede solicitar cuentas de «%(role)s»; las solicita: "
                               "%(who)s.") % {"mine": requester_name, "role": role.name, "who": ", ".join(
                                   catalogue().get(c, {}).get("name", c) for c in allowed)}
-    elif family == "dre_ugel":
-        if position.unit.kind != role.unit_level:
-            level = {UnitKind.DRE: "DRE", UnitKind.UGEL: "UGEL"}.get(role.unit_level, role.unit_level)
-            errors["rol"] = _("«%(role)s» se solicita desde una %(level)s para sí misma; usted está en %(unit)s.") % {
-                "role": role.name, "level": level, "unit": position.unit.name}
     elif family == "director_ie":
         code = str(data.get("codigo_modular") or "").strip()
         if position.unit.kind == UnitKind.IE:
@@ -92,7 +93,7 @@ def solicitud_cuenta(data: Any, context: dict) -> dict[str, str] | None:
                 errors["dni"] = _("La baja del Director la pide el propio Director con su DNI; para otra persona, "
                                   "la UGEL registra el oficio.")
         elif position.unit.kind == UnitKind.UGEL:
-            if request.unit.parent_id != position.unit.pk:
+            if position.unit.code not in request.unit.ancestor_codes()[:-1]:
                 errors["codigo_modular"] = _("La IE %(ie)s no pertenece a su UGEL (%(ugel)s).") % {
                     "ie": request.unit.name, "ugel": position.unit.name}
     elif family == "personal_ie" and position.role_id == "personal_ie":

@@ -7,25 +7,26 @@ from typing import Any
 from django.urls import reverse
 
 from engine.models import HumanTask
-from portal.work.panels import Panel
 
 from . import prechecks
 
 
-def verification_panel(task: HumanTask, user: Any) -> Panel:
-    """The live pre-checks and the current holder beside the verification checklist."""
-    live = prechecks.live_checks(task.instance)
+def verification_panel(task: HumanTask, instance: Any, user: Any) -> dict[str, Any]:
+    """The live pre-checks and the current holder beside the verification checklist; the
+    hidden `titular_visto` carries the holder shown, so approving a post whose holder
+    changed meanwhile is refused (409) instead of replacing someone the verifier never saw."""
+    live = prechecks.live_checks(instance)
     checks = sorted(live["verificaciones"], key=lambda c: {False: 0, True: 1, None: 2}[c["ok"]])
-    return Panel(
-        template="accounts/_verificaciones.html",
-        context={"verificaciones": checks, "titular": live["titular"],
-                 "fallan": sum(1 for c in checks if c["ok"] is False)},
-        initial={"titular_visto": live["titular_visto"]},
-        api=live,
-    )
+    return {
+        "template": "accounts/_verificaciones.html",
+        "context": {"verificaciones": checks, "titular": live["titular"],
+                    "fallan": sum(1 for c in checks if c["ok"] is False)},
+        "initial": {"titular_visto": live["titular_visto"]},
+        "api": live,
+    }
 
 
-def handover_panel(task: HumanTask, user: Any) -> Panel:
+def handover_panel(task: HumanTask, instance: Any, user: Any) -> dict[str, Any]:
     """The printable acta de entrega for the hand-over step."""
-    url = reverse("accounts:acta", args=[task.instance_id])
-    return Panel(template="accounts/_entrega.html", context={"acta_url": url}, api={"acta_url": url})
+    url = reverse("acta_entrega", args=[instance.pk])
+    return {"template": "accounts/_entrega.html", "context": {"acta_url": url}, "api": {"acta_url": url}}

@@ -6,5 +6,9 @@ app_name = "accounts"
 
 urlpatterns = [
     path("activar/<str:uidb64>/<str:token>/", views.activate, name="activate"),
-    path("acta/<int:pk>.pdf", views.acta, name="acta"),
+]
+
+# Mounted at the root by portal/urls.py: /cuentas/acta/<instance id>.pdf
+acta_urlpatterns = [
+    path("cuentas/acta/<int:pk>.pdf", views.acta, name="acta_entrega"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -82,31 +83,53 @@ def _qr_svg(text: str) -> str:
     return image.to_string(encoding="unicode")
 
 
+def _cargo_ie_title(instance: Any, value: str) -> str:
+    """The title the start form gives a `cargo_ie` value ("docente" → "Docente")."""
+    if not value:
+        return ""
+    from portal.schemaforms.loader import FormError, load_form
+
+    try:
+        field = load_form(instance.definition.start_form_key).schema.get("properties", {}).get("cargo_ie") or {}
+    except FormError:
+        return value
+    return next((str(o.get("title") or value) for o in field.get("oneOf") or [] if o.get("const") == value), value)
+
+
+def _fresh_link(request: HttpRequest, user: Any) -> str:
+    """A new one-time link for `user`. The account's unusable password is renewed first:
+    the token covers it, so the link differs from every earlier one, and an acta
+    downloaded before no longer opens the account (only the one handed over does)."""
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    base = str(getattr(settings, "PORTAL_URL", "") or "") or request.build_absolute_uri("/")
+    return activation_link(user=user, base_url=base)
+
+
 @officer_view
 def acta(request: HttpRequest, scope: access.Scope, pk: int) -> HttpResponse:
     """The printable acta de entrega of an approved alta (Director IE, staff of an IE): the
     username and a fresh one-time link (text + QR) to set the password. Only whoever may
     work the open hand-over task gets it (404 for anyone else); every download is logged
-    (without the link)."""
+    (without the link) and makes a new link."""
     task = HumanTask.objects.select_related("instance__definition").filter(
         instance_id=pk, element_id="entregar", state=HumanTaskState.OPEN).first()
     if task is None or not access.can_act(scope, task):
         raise access.NotVisible
     data = _case_data(task)
     cuenta, prep = data.get("cuenta") or {}, data.get("preparacion") or {}
-    user = get_user_model().objects.filter(pk=cuenta.get("user_id")).first()
+    user = get_user_model().objects.filter(pk=cuenta.get("user_id")).first() if cuenta.get("user_id") else None
     if user is None:
         raise access.NotVisible
-    link = ""
-    if not user.has_usable_password():
-        base = str(getattr(settings, "PORTAL_URL", "") or "") or request.build_absolute_uri("/")
-        link = activation_link(user=user, base_url=base)
+    link = "" if user.has_usable_password() else _fresh_link(request, user)
+    now = timezone.localtime()
+    hours = activation_hours()
     context = {
         "expediente": task.instance_id, "unidad": OrgUnit.objects.filter(code=prep.get("unidad")).first(),
-        "rol": prep.get("rol_nombre", ""), "cargo_ie": dict(CARGOS).get(str(data.get("cargo_ie") or ""), ""),
+        "rol": prep.get("rol_nombre", ""), "cargo_ie": _cargo_ie_title(task.instance, str(data.get("cargo_ie") or "")),
         "apellidos": data.get("apellidos", ""), "nombres": data.get("nombres", ""), "dni": data.get("dni", ""),
         "usuario": user.get_username(), "enlace": link, "qr": _qr_svg(link) if link else "",
-        "horas": activation_hours(), "fecha": timezone.localtime(), "entrega": request.user,
+        "horas": hours, "vence": now + timedelta(hours=hours), "fecha": now, "entrega": request.user,
     }
     html = render_to_string("accounts/acta_entrega.html", context)
     from weasyprint import HTML  # heavy: loaded on the first acta only
@@ -118,7 +141,3 @@ def acta(request: HttpRequest, scope: access.Scope, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="acta-entrega-{task.instance_id}.pdf"'
     response["Cache-Control"] = "no-store"
     return response
-
-
-CARGOS = [("subdirector", "Subdirector(a)"), ("secretario", "Secretario(a)"), ("docente", "Docente"),
-          ("auxiliar", "Auxiliar"), ("administrativo", "Administrativo(a)")]

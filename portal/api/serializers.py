@@ -141,7 +141,8 @@ class TaskSerializer(UnitNamesMixin, serializers.ModelSerializer):
     class Meta:
         model = HumanTask
         fields = ["id", "title", "process_key", "process_name", "instance", "role", "role_name", "unit",
-                  "unit_name", "state", "state_label", "due_at", "overdue", "claimed_by", "created_at"]
+                  "unit_name", "state", "state_label", "due_at", "overdue", "escalated_at", "claimed_by",
+                  "created_at"]
         list_serializer_class = UnitNamesListSerializer
 
     def get_role_name(self, task: HumanTask) -> str:
@@ -152,6 +153,20 @@ class TaskSerializer(UnitNamesMixin, serializers.ModelSerializer):
 
     def get_overdue(self, task: HumanTask) -> bool:
         return bool(task.due_at and task.state == "open" and task.due_at < timezone.now())
+
+
+class CheckSerializer(serializers.Serializer):
+    codigo = serializers.CharField()
+    titulo = serializers.CharField()
+    ok = serializers.BooleanField(allow_null=True, help_text=_("true: pasa; false: no pasa; null: no aplica."))
+    detalle = serializers.CharField(allow_blank=True)
+
+
+class HolderSerializer(serializers.Serializer):
+    position_id = serializers.IntegerField()
+    nombre = serializers.CharField()
+    usuario = serializers.CharField()
+    desde = serializers.CharField(allow_blank=True, help_text=_("Fecha ISO de inicio en el cargo."))
 
 
 class TaskDetailSerializer(TaskSerializer):
@@ -165,13 +180,33 @@ class TaskDetailSerializer(TaskSerializer):
     request_data = serializers.JSONField(
         help_text=_("La solicitud que originó el trámite (formulario de inicio), mientras la tarea está pendiente."))
     panel = serializers.JSONField(help_text=_(
-        "Lo que el paso muestra junto al formulario mientras está pendiente, p. ej. las verificaciones "
-        "automáticas de un alta («verificaciones») y el titular visto («titular_visto»), que el formulario "
-        "de verificación debe devolver."))
+        "Lo que el paso muestra junto al formulario mientras está pendiente (vacío si nada): las mismas claves "
+        "que se agregan al nivel superior de esta respuesta, p. ej. «verificaciones» y «titular_visto»."))
+    # What a task panel adds at the top level (portal.work.panels), only for the tasks that have one.
+    verificaciones = CheckSerializer(many=True, required=False, help_text=_(
+        "Verificaciones automáticas de una solicitud de alta o baja, calculadas ahora (solo en la tarea de "
+        "verificación)."))
+    titular = HolderSerializer(required=False, allow_null=True, help_text=_(
+        "Titular actual del puesto de un solo titular; nulo si está libre (solo en la tarea de verificación)."))
+    titular_visto = serializers.CharField(required=False, help_text=_(
+        "«ninguno» o el id del cargo del titular actual: devuélvalo tal cual en el campo «titular_visto» del "
+        "formulario de verificación; si el titular cambió, la respuesta es 409 y esta tarea trae el nuevo valor."))
+    acta_url = serializers.CharField(required=False, help_text=_(
+        "Enlace al acta de entrega en PDF (solo en la tarea de entrega del usuario)."))
+
+    PANEL_FIELDS = ("verificaciones", "titular", "titular_visto", "acta_url")
+
+    def to_representation(self, task: HumanTask) -> dict[str, Any]:
+        data = super().to_representation(task)
+        present = getattr(task, "panel", None) or {}
+        for key in self.PANEL_FIELDS:  # only the tasks whose panel provides them
+            if key not in present:
+                data.pop(key, None)
+        return data
 
     class Meta(TaskSerializer.Meta):
         fields = [*TaskSerializer.Meta.fields, "form_key", "form", "lock_version", "can_work", "data",
-                  "request_data", "panel"]
+                  "request_data", "panel", "verificaciones", "titular", "titular_visto", "acta_url"]
 
 
 class TaskFilterSerializer(serializers.Serializer):

@@ -131,8 +131,16 @@ def task_detail(scope: access.Scope, task: HumanTask, request: Request) -> dict[
     task.request_data = (
         _fields_of(form_or_none(instance.definition.start_form_key), selectors.start_data(instance)) if is_open else {})
     panel = panels.panel_for(task, request.user) if is_open else None
-    task.panel = panel.api if panel is not None else {}
-    return s.TaskDetailSerializer(task, context={"request": request}).data
+    extra = panel.api if panel is not None else {}
+    task.panel = extra
+    for key in s.TaskDetailSerializer.PANEL_FIELDS:
+        if key in extra:
+            setattr(task, key, extra[key])
+    declared = s.TaskDetailSerializer.Meta.fields
+    data = s.TaskDetailSerializer(task, context={"request": request}).data
+    # Keys a panel adds that the schema does not name yet still reach the client, never
+    # replacing a standard field.
+    return {**{k: v for k, v in extra.items() if k not in declared}, **data}
 
 
 def instance_detail(scope: access.Scope, instance: ProcessInstance) -> dict[str, Any]:

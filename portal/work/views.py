@@ -359,7 +359,9 @@ def task_page(request: HttpRequest, scope: access.Scope, pk: int) -> HttpRespons
     workable = access.can_act(scope, task)
     panel = panels.panel_for(task, request.user) if task.state == HumanTaskState.OPEN else None
     if panel is not None and workable:
-        data = {**data, **panel.initial}  # server-computed values win, also after a conflict
+        posted = (panels.posted_fields(request.POST) | panels.posted_fields(request.FILES)
+                  if request.method == "POST" else None)
+        data = panels.merge_initial(data, panel, posted=posted, hidden=panels.hidden_fields(form))
     staff = scope.is_staff
     decorate_tasks([task])
     entries = timeline.build(instance, staff=staff)
@@ -670,9 +672,14 @@ def mine(request: HttpRequest, scope: access.Scope) -> HttpResponse:
     page = paginate(request, selectors.my_instances(request.user))
     decorate_instances(page["items"])
     found = selectors.outcomes([i.pk for i in page["items"]])
+    startable = set(access.latest_definitions().values_list("key", flat=True)) if found else set()
     for inst in page["items"]:
         inst.outcome = found.get(inst.pk, "")
         inst.outcome_label = selectors.outcome_label(inst.outcome)
+        rejected = inst.outcome == selectors.REJECTED
+        inst.failed_items = selectors.failed_items(inst) if rejected else []
+        inst.can_correct = (rejected and bool(inst.definition.start_form_key)
+                            and inst.definition.key in startable)
     return render(request, "work/mine.html", {"instances": page})
 
 

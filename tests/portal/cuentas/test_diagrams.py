@@ -9,7 +9,9 @@ from lxml import etree
 from engine.models import ProcessDefinition
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
-      "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI"}
+      "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+      "dc": "http://www.omg.org/spec/DD/20100524/DC",
+      "di": "http://www.omg.org/spec/DD/20100524/DI"}
 COMMON = {"solicitud", "preparar", "verificar", "plazo_vencido", "recordatorio", "cumple", "informar_rechazo",
           "rechazada"}
 SPECIFIC = {
@@ -60,3 +62,36 @@ def test_each_diagram_has_the_seed_steps_routing_and_a_full_drawing(cuentas, key
     flows = {el.get("id") for el in process.iterfind("bpmn:sequenceFlow", NS)}
     assert set(nodes) | lanes <= drawn
     assert flows == edges
+
+
+def _bounds(shape) -> tuple[float, float, float, float]:
+    box = shape.find("dc:Bounds", NS)
+    x, y, w, h = (float(box.get(k)) for k in ("x", "y", "width", "height"))
+    return x, y, x + w, y + h
+
+
+def _inside(inner, outer, slack: float = 0) -> bool:
+    return (outer[0] - slack <= inner[0] and inner[2] <= outer[2] + slack
+            and outer[1] - slack <= inner[1] and inner[3] <= outer[3] + slack)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", sorted(SPECIFIC))
+def test_each_step_is_drawn_inside_its_lane_and_each_arrow_joins_its_steps(cuentas, key):
+    """bpmn-js draws what the DI says: a step placed outside its lane (or the pool) shows up
+    in the wrong office's row or off the diagram, and an arrow must start and end at its steps."""
+    root = etree.fromstring(ProcessDefinition.objects.get(key=key).xml.encode())
+    process = root.find("bpmn:process", NS)
+    shapes = {el.get("bpmnElement"): _bounds(el) for el in root.iterfind(".//bpmndi:BPMNShape", NS)}
+    pool = shapes[root.find("bpmn:collaboration/bpmn:participant", NS).get("id")]
+    for lane in process.iterfind(".//bpmn:lane", NS):
+        assert _inside(shapes[lane.get("id")], pool), lane.get("id")
+        for ref in lane.iterfind("bpmn:flowNodeRef", NS):
+            # A boundary event sits on its task's edge and may stick out of the lane by half its size.
+            assert _inside(shapes[ref.text], shapes[lane.get("id")], slack=18), (ref.text, lane.get("name"))
+    for flow in process.iterfind("bpmn:sequenceFlow", NS):
+        edge = root.find(f".//bpmndi:BPMNEdge[@bpmnElement='{flow.get('id')}']", NS)
+        points = [(float(p.get("x")), float(p.get("y"))) for p in edge.iterfind("di:waypoint", NS)]
+        assert len(points) >= 2
+        for point, end in ((points[0], "sourceRef"), (points[-1], "targetRef")):
+            assert _inside((*point, *point), shapes[flow.get(end)], slack=1), (flow.get("id"), end)

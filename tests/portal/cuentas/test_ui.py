@@ -1,18 +1,17 @@
-"""What the officers see: the verifier's pre-checks and holder, a conflict that keeps the
-typed checklist, the acta de entrega, a rejected case and its correction, escalations."""
+"""What the officers see: the verifier's pre-checks and holder (page and API), a conflict
+that keeps the typed checklist, a rejected case and its correction, escalations. The acta
+de entrega: test_acta.py."""
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
-from pypdf import PdfReader
 
 from engine import services as engine
 from engine.models import HumanTaskState, ProcessInstance
-from portal.core.models import ActivityLog
-from portal.orgs.models import Person, Position
+from portal.orgs.models import Position
+from portal.work import panels
 from portal.work import services as work
 
 from .conftest import PROCEDURES, new_dni, open_task, request_data, verification
@@ -58,6 +57,56 @@ def test_the_verifier_sees_failing_checks_and_the_holder(cuentas, person, client
 
 
 @pytest.mark.django_db
+def test_the_api_task_detail_carries_the_checks_and_the_holder_seen(cuentas, person, client):
+    requester = person("director_ugel", "UGEL-03")
+    holder = person("estadistico_ugel", "UGEL-03")
+    instance = work.process_start(user=requester, key=ALTA_UGEL.key, data=request_data(
+        ALTA_UGEL, requester, subject=_subject(), signatory_dni=new_dni()))
+    admin = person("administrador_siagie", "MINEDU-UE")
+    client.force_login(admin)
+    body = client.get(f"/api/v1/tasks/{open_task(instance, 'verificar').pk}/").json()
+    checks = {c["codigo"]: c for c in body["verificaciones"]}
+    assert checks["firmante_autorizado"]["ok"] is False and checks["firmante_autorizado"]["detalle"]
+    assert set(checks["formato_dni"]) == {"codigo", "titulo", "ok", "detalle"}
+    position = Position.objects.get(user=holder, until__isnull=True)
+    assert body["titular_visto"] == str(position.pk)
+    assert body["titular"]["position_id"] == position.pk
+    assert body["panel"]["titular_visto"] == str(position.pk)
+    # Sending back what the API showed approves the replacement.
+    response = client.post(f"/api/v1/tasks/{body['id']}/complete/", {
+        "data": verification(instance, titular_visto=body["titular_visto"])}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    position.refresh_from_db()
+    assert position.until is not None
+
+
+@pytest.mark.django_db
+def test_tasks_without_a_panel_do_not_grow_panel_fields(cuentas, person, client):
+    director = person("director_ie", "0584714-0")
+    instance = work.process_start(user=director, key=ALTA_PERSONAL.key, data=request_data(
+        ALTA_PERSONAL, director, subject=_subject(), signatory_dni=director.dni))
+    client.force_login(director)
+    task = open_task(instance, "verificar")
+    assert "verificaciones" in client.get(f"/api/v1/tasks/{task.pk}/").json()
+    work.task_complete(user=director, task_pk=task.pk, data=verification(instance))
+    completed = client.get(f"/api/v1/tasks/{task.pk}/").json()  # no panel once done
+    assert completed["panel"] == {} and "verificaciones" not in completed and "titular_visto" not in completed
+    handover = client.get(f"/api/v1/tasks/{open_task(instance, 'entregar').pk}/").json()
+    assert handover["acta_url"] == f"/cuentas/acta/{instance.pk}.pdf" and "verificaciones" not in handover
+
+
+def test_panel_initial_values_fill_the_form_but_never_overwrite_what_was_typed():
+    panel = panels.Panel.of({"initial": {"titular_visto": "17", "observacion_general": "sugerida"}})
+    assert panels.merge_initial({}, panel, posted=None, hidden={"titular_visto"}) == {
+        "titular_visto": "17", "observacion_general": "sugerida"}
+    typed = {"titular_visto": "ninguno", "observacion_general": "mía"}
+    assert panels.merge_initial(typed, panel, posted={"titular_visto", "observacion_general"},
+                                hidden={"titular_visto"}) == {"titular_visto": "17", "observacion_general": "mía"}
+    assert panels.merge_initial({}, panel, posted={"cumple_requisitos"}, hidden=set())["observacion_general"] == (
+        "sugerida")
+
+
+@pytest.mark.django_db
 def test_a_conflicting_approval_keeps_the_checklist_and_shows_the_new_holder(cuentas, person, client):
     requester = person("director_ugel", "UGEL-03")
     first = work.process_start(user=requester, key=ALTA_UGEL.key, data=request_data(
@@ -88,54 +137,6 @@ def test_a_conflicting_approval_keeps_the_checklist_and_shows_the_new_holder(cue
     assert ana.until is not None
 
 
-def _approved_personal_alta(person):
-    director = person("director_ie", "0584714-0")
-    subject = _subject("Lizbeth")
-    subject.pop("correo")
-    instance = work.process_start(user=director, key=ALTA_PERSONAL.key, data=request_data(
-        ALTA_PERSONAL, director, subject=subject, signatory_dni=director.dni))
-    work.task_complete(user=director, task_pk=open_task(instance, "verificar").pk, data=verification(instance))
-    return director, subject, instance
-
-
-@pytest.mark.django_db
-def test_the_acta_de_entrega_carries_a_working_one_time_link(cuentas, person, client):
-    director, subject, instance = _approved_personal_alta(person)
-    client.force_login(director)
-    page = client.get(f"/tareas/{open_task(instance, 'entregar').pk}/").content.decode()
-    assert f"/cuenta/acta/{instance.pk}.pdf" in page
-    response = client.get(f"/cuenta/acta/{instance.pk}.pdf")
-    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF")
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
-    user = Person.objects.get(document_number=subject["dni"]).user
-    assert "ACTA DE ENTREGA" in text and user.username in text and subject["dni"] in text
-    link = re.search(r"(/cuenta/activar/\S+/\S+/)", text.replace("\n", "")).group(1)
-    assert client.get(f"/cuenta/acta/{instance.pk}.pdf").status_code == 200
-    assert ActivityLog.objects.filter(action="acta_entrega_descargada").count() == 2
-    assert "activar" not in str(ActivityLog.objects.filter(action="acta_entrega_descargada").first().data)
-    client.logout()
-    form = client.get(link)
-    assert form.status_code == 200
-    client.post(link, {"new_password1": "Una-clave-larga-2026", "new_password2": "Una-clave-larga-2026"})
-    user.refresh_from_db()
-    assert user.is_active and user.has_usable_password()
-    assert "pida a quien tramitó su alta un enlace nuevo" in client.get(link).content.decode()  # used once
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("who", ["otro_director", "docente_misma_ie", "anonimo"])
-def test_only_who_hands_over_may_download_the_acta(cuentas, person, client, who):
-    _director, _subject_, instance = _approved_personal_alta(person)
-    if who == "otro_director":
-        client.force_login(person("director_ie", "0301234-0"))
-    elif who == "docente_misma_ie":
-        client.force_login(person("personal_ie", "0584714-0"))
-    response = client.get(f"/cuenta/acta/{instance.pk}.pdf")
-    assert response.status_code in ((302,) if who == "anonimo" else (404,))
-    assert not ActivityLog.objects.filter(action="acta_entrega_descargada").exists()
-
-
 @pytest.mark.django_db
 def test_a_rejected_request_can_be_corrected_and_both_cases_link(cuentas, person, client):
     requester = person("director_ugel", "UGEL-03")
@@ -149,14 +150,22 @@ def test_a_rejected_request_can_be_corrected_and_both_cases_link(cuentas, person
     page = client.get(f"/expedientes/{rejected.pk}/").content.decode()
     assert "Resultado: Rechazada" in page and "El oficio no tiene sello de la UGEL." in page
     assert f"?corrige={rejected.pk}" in page
-    assert "Rechazada" in client.get("/mis-solicitudes/").content.decode()
+    mine = client.get("/mis-solicitudes/").content.decode()
+    assert "Rechazada" in mine and "El oficio no tiene sello de la UGEL." in mine and f"?corrige={rejected.pk}" in mine
+    client.force_login(admin)  # the verifier reads the outcome but has nothing to correct
+    page = client.get(f"/expedientes/{rejected.pk}/").content.decode()
+    assert "Resultado: Rechazada" in page and "Presentar solicitud corregida" not in page
+    client.force_login(requester)
     form = client.get(f"/iniciar/{ALTA_UGEL.key}/?corrige={rejected.pk}").content.decode()
     assert subject["dni"] in form and data["oficio"]["numero"] in form
+    assert data["oficio"]["archivo"] in form and data["rd"]["archivo"] in form  # the same documents
     assert re.search(rf'name="corrige_a"[^>]*value="{rejected.pk}"', form)
     corrected = work.process_start(user=requester, key=ALTA_UGEL.key, data={**data, "corrige_a": rejected.pk})
     assert open_task(corrected, "verificar").state == HumanTaskState.OPEN
-    assert f"/expedientes/{corrected.pk}/" in client.get(f"/expedientes/{rejected.pk}/").content.decode()
-    assert f"/expedientes/{rejected.pk}/" in client.get(f"/expedientes/{corrected.pk}/").content.decode()
+    old_page = client.get(f"/expedientes/{rejected.pk}/").content.decode()
+    assert "Corregida por la solicitud" in old_page and f"/expedientes/{corrected.pk}/" in old_page
+    new_page = client.get(f"/expedientes/{corrected.pk}/").content.decode()
+    assert "Corrige la solicitud" in new_page and f"/expedientes/{rejected.pk}/" in new_page
 
 
 @pytest.mark.django_db
@@ -176,11 +185,22 @@ def test_only_ones_own_rejected_case_can_be_corrected(cuentas, person, client):
 @pytest.mark.django_db
 def test_an_escalated_task_is_marked_and_filtered_in_supervision(cuentas, person, client):
     requester = person("director_ie", "0584714-0")
-    instance = work.process_start(user=requester, key=ALTA_PERSONAL.key, data=request_data(
-        ALTA_PERSONAL, requester, subject=_subject(), signatory_dni=requester.dni))
-    task = open_task(instance, "verificar")
-    engine.escalate_task(task_id=task.pk, note="Plazo vencido")
+    escalated, calm = (work.process_start(user=requester, key=ALTA_PERSONAL.key, data=request_data(
+        ALTA_PERSONAL, requester, subject=_subject(name), signatory_dni=requester.dni)) for name in ("Ana", "Eva"))
+    task, other = open_task(escalated, "verificar"), open_task(calm, "verificar")
+    engine.escalate_task(task_id=task.pk, note="Plazo vencido: se avisó a la UGEL.")
     supervisor = person("especialista_siagie_ugel", "UGEL-03")
     client.force_login(supervisor)
-    page = client.get("/bandeja/supervision/?due=escalated").content.decode()
-    assert f"tarea-{task.pk}" in page and "Escalada" in page
+    everything = client.get("/bandeja/supervision/").content.decode()
+    assert f"tarea-{task.pk}" in everything and f"tarea-{other.pk}" in everything
+    assert everything.count('data-testid="escalada"') == 1
+    page = client.get("/bandeja/supervision/?plazo=escalated").content.decode()
+    assert f"tarea-{task.pk}" in page and f"tarea-{other.pk}" not in page and "Escalada" in page
+    # The verifier sees it too: in the inbox row and on the task page, with the note.
+    client.force_login(requester)
+    inbox = client.get("/bandeja/").content.decode()
+    row = re.search(rf'<tr id="tarea-{task.pk}".*?</tr>', inbox, re.S).group(0)
+    assert "Escalada" in row
+    assert "Escalada" not in re.search(rf'<tr id="tarea-{other.pk}".*?</tr>', inbox, re.S).group(0)
+    page = client.get(f"/tareas/{task.pk}/").content.decode()
+    assert "Escalada" in page and "Plazo vencido: se avisó a la UGEL." in page

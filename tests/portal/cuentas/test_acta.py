@@ -1,0 +1,154 @@
+"""The acta de entrega: a real PDF with the person's data, the username and a fresh
+one-time link (text + QR), only for whoever hands the account over, every download logged."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from pypdf import PdfReader
+
+from portal.core.models import ActivityLog
+from portal.orgs.models import Person
+from portal.work import services as work
+
+from .conftest import PROCEDURES, new_dni, open_task, request_data, verification
+
+ALTA_PERSONAL = next(p for p in PROCEDURES if p.key == "alta_personal_ie")
+ALTA_DIRECTOR = next(p for p in PROCEDURES if p.key == "alta_director_ie")
+LINK_RE = re.compile(r"(/cuenta/activar/[^/\s]+/[^/\s]+/)")
+
+
+def _approved_personal_alta(person):
+    director = person("director_ie", "0584714-0")
+    dni = new_dni()
+    subject = {"nombres": "Lizbeth", "apellidos": "Quispe Mamani", "dni": dni}
+    instance = work.process_start(user=director, key=ALTA_PERSONAL.key, data=request_data(
+        ALTA_PERSONAL, director, subject=subject, signatory_dni=director.dni))
+    work.task_complete(user=director, task_pk=open_task(instance, "verificar").pk, data=verification(instance))
+    return director, subject, instance
+
+
+def _pdf_text(content: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def _link(text: str) -> str:
+    found = LINK_RE.search(re.sub(r"\s+", "", text))
+    assert found, text
+    return found.group(1)
+
+
+def _acta_html(client, url, monkeypatch) -> tuple[bytes, str]:
+    """Download the acta, keeping the HTML that WeasyPrint turned into the PDF."""
+    from portal.accounts import views
+
+    seen: list[str] = []
+    real = views.render_to_string
+
+    def keep(template, context=None, *args, **kwargs):
+        html = real(template, context, *args, **kwargs)
+        if template == "accounts/acta_entrega.html":
+            seen.append(html)
+        return html
+
+    monkeypatch.setattr(views, "render_to_string", keep)
+    response = client.get(url)
+    assert response.status_code == 200, response.content[:500]
+    return response.content, seen[-1]
+
+
+@pytest.mark.django_db
+def test_the_acta_is_a_pdf_with_the_person_the_username_and_a_working_one_time_link(
+        cuentas, person, client, monkeypatch):
+    director, subject, instance = _approved_personal_alta(person)
+    client.force_login(director)
+    page = client.get(f"/tareas/{open_task(instance, 'entregar').pk}/").content.decode()
+    url = f"/cuentas/acta/{instance.pk}.pdf"
+    assert f'href="{url}"' in page and "Descargar acta de entrega (PDF)" in page
+
+    content, html = _acta_html(client, url, monkeypatch)
+    assert content.startswith(b"%PDF")
+    user = Person.objects.get(document_number=subject["dni"]).user
+    assert user.username in html and subject["dni"] in html  # the full DNI: it is their own acta
+    assert "<svg" in html  # the QR, inline
+    assert "Docente" in html and "AUGUSTO B. LEGUIA" in html and "0584714" in html
+    text = _pdf_text(content)
+    assert "ACTA DE ENTREGA DE USUARIO SIAGIE" in text and f"N.º {instance.pk}" in text
+    assert user.username in text and subject["dni"] in text and "QUISPE MAMANI" in text
+    assert "72 horas" in text
+    link = _link(text)
+
+    client.logout()
+    assert client.get(link).status_code == 200
+    client.post(link, {"new_password1": "Una-clave-larga-2026", "new_password2": "Una-clave-larga-2026"})
+    user.refresh_from_db()
+    assert user.is_active and user.has_usable_password()
+    assert "pida a quien tramitó su alta un enlace nuevo" in client.get(link).content.decode()  # used once
+
+    # With the password set, a new acta says so and carries no link.
+    client.force_login(director)
+    content, html = _acta_html(client, url, monkeypatch)
+    assert "ya creó su contraseña" in _pdf_text(content) and "/cuenta/activar/" not in html and "<svg" not in html
+
+
+@pytest.mark.django_db
+def test_each_download_makes_a_new_link_and_is_logged_without_it(cuentas, person, client):
+    director, subject, instance = _approved_personal_alta(person)
+    client.force_login(director)
+    url = f"/cuentas/acta/{instance.pk}.pdf"
+    first = _link(_pdf_text(client.get(url).content))
+    second = _link(_pdf_text(client.get(url).content))
+    assert first != second
+    logs = list(ActivityLog.objects.filter(action="acta_entrega_descargada").order_by("pk"))
+    assert len(logs) == 2 and all(log.actor_id == director.pk for log in logs)
+    assert all("activar" not in str(log.data) and first not in str(log.data) for log in logs)
+    # Only the acta handed over last opens the account.
+    client.logout()
+    assert "pida a quien tramitó su alta un enlace nuevo" in client.get(first).content.decode()
+    assert client.get(second).status_code == 200 and "new_password1" in client.get(second).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_director_acta_names_the_school_and_its_codigo_modular(cuentas, person, client, monkeypatch):
+    specialist = person("especialista_siagie_ugel", "UGEL-03")
+    subject = {"nombres": "Carmen", "apellidos": "Huamán Ríos", "dni": new_dni(), "correo": "ch@example.pe"}
+    instance = work.process_start(user=specialist, key=ALTA_DIRECTOR.key, data=request_data(
+        ALTA_DIRECTOR, specialist, subject=subject, signatory_dni=subject["dni"]))
+    work.task_complete(user=specialist, task_pk=open_task(instance, "verificar").pk, data=verification(instance))
+    client.force_login(specialist)
+    _content, html = _acta_html(client, f"/cuentas/acta/{instance.pk}.pdf", monkeypatch)
+    assert "Código modular" in html and "0584714" in html and "Director" in html
+    assert get_user_model().objects.get(person__document_number=subject["dni"]).username in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["otro_director", "docente_misma_ie", "supervisor_ugel", "anonimo"])
+def test_only_who_hands_over_may_download_the_acta(cuentas, person, client, who):
+    _director, _subject, instance = _approved_personal_alta(person)
+    if who == "otro_director":
+        client.force_login(person("director_ie", "0301234-0"))
+    elif who == "docente_misma_ie":
+        client.force_login(person("personal_ie", "0584714-0"))
+    elif who == "supervisor_ugel":  # sees the task (supervision) but does not work it
+        client.force_login(person("especialista_siagie_ugel", "UGEL-03"))
+    response = client.get(f"/cuentas/acta/{instance.pk}.pdf")
+    if who == "anonimo":
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    else:
+        assert response.status_code == 404
+    assert not ActivityLog.objects.filter(action="acta_entrega_descargada").exists()
+
+
+@pytest.mark.django_db
+def test_no_acta_once_the_handover_is_recorded(cuentas, person, client):
+    director, subject, instance = _approved_personal_alta(person)
+    client.force_login(director)
+    assert client.get(f"/cuentas/acta/{instance.pk}.pdf").status_code == 200
+    work.task_complete(user=director, task_pk=open_task(instance, "entregar").pk, data={
+        "fecha_entrega": timezone.localdate().isoformat(), "modalidad": "presencial",
+        "recibido_por_dni": subject["dni"]})
+    assert client.get(f"/cuentas/acta/{instance.pk}.pdf").status_code == 404

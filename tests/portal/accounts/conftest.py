@@ -43,3 +43,7 @@ def baja(org, verifier):
         return services.account_baja(**params)
 
     return do
+
+
+# The real account procedures and people with a DNI, shared with tests/portal/cuentas.
+from tests.portal.cuentas.conftest import cuentas, person  # noqa: E402, F401

@@ -23,7 +23,14 @@ from portal.schemaforms.loader import SchemaFormCatalogue
 from portal.work import services as work
 from tests.engine.constructs import final_data, task_data
 from tests.engine.test_timers_calendar import lima
-from tests.portal.cuentas.conftest import PROCEDURES, deliver_mail, new_dni, open_task, request_data, verification
+from tests.portal.cuentas.conftest import (
+    PROCEDURES,
+    deliver_mail,
+    new_dni,
+    open_task,
+    request_data,
+    verification,
+)
 
 ROOT = Path(django_settings.BASE_DIR)
 PORTAL = "https://flujos.minedu.gob.pe"
@@ -43,20 +50,9 @@ def cuentas(db, settings, org):
 
 
 @pytest.fixture
-def persona(org, django_user_model):
+def persona(person):
     """persona(role, unit) → a user with an e-mail and a DNI (Person) holding the position."""
-
-    def make(role: str, unit: str, *, dni: str | None = None, nivel: str = "", first: str = "Ana"):
-        dni = dni or new_dni()
-        user = django_user_model.objects.create_user(username=f"p{dni}", password="clave-segura-2026",
-                                                     first_name=first, last_name=f"Prueba {dni}",
-                                                     email=f"p{dni}@example.pe")
-        Person.objects.create(user=user, document_type="dni", document_number=dni)
-        orgs.position_assign(user=user, role=Role.objects.get(code=role), unit=org[unit], by=None, nivel=nivel)
-        user.dni = dni
-        return user
-
-    return make
+    return person
 
 
 def newcomer() -> dict[str, str]:

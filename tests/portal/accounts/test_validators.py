@@ -15,13 +15,16 @@ from engine import services as engine
 from engine.models import HumanTask, HumanTaskState, ProcessInstance
 from engine.registry import registry
 from portal.accounts import validators
-from portal.orgs import services as orgs
-from portal.orgs.models import Person, Position, Role
+from portal.orgs.models import Position
 from portal.schemaforms.loader import SchemaFormCatalogue
 from portal.schemaforms.validation import is_registered_validator
 from portal.work import services as work
 from portal.work.services import FormInvalid
-from tests.portal.cuentas.conftest import PROCEDURES, new_dni, request_data
+from tests.portal.cuentas.conftest import (
+    PROCEDURES,
+    new_dni,
+    request_data,
+)
 
 ROOT = Path(django_settings.BASE_DIR)
 IE_A, IE_B = "0584714-0", "0301234-0"  # IE A under UGEL-03, IE B under UGEL-04
@@ -39,18 +42,9 @@ def cuentas(db, settings, org):
 
 
 @pytest.fixture
-def persona(org, django_user_model):
-    def make(role: str, unit: str, *, dni: str | None = None, nivel: str = ""):
-        dni = dni or new_dni()
-        user = django_user_model.objects.create_user(username=f"v{dni}", password="clave-segura-2026",
-                                                     first_name="Ana", last_name=f"Prueba {dni}",
-                                                     email=f"v{dni}@example.pe")
-        Person.objects.create(user=user, document_type="dni", document_number=dni)
-        orgs.position_assign(user=user, role=Role.objects.get(code=role), unit=org[unit], by=None, nivel=nivel)
-        user.dni = dni
-        return user
-
-    return make
+def persona(person):
+    """persona(role, unit) → a user with an e-mail and a DNI (Person) holding the position."""
+    return person
 
 
 def subject() -> dict[str, str]:

@@ -12,7 +12,7 @@ IEs (director_ie, personal_ie), UGELs (the four UGEL roles), DREs and MINEDU off
 across eight process keys; some are overdue, some have no due date, some are claimed.
 Then VACUUM ANALYZE, and for officers of different load, 200 timed requests each after
 a warm-up:
-(q) the inbox queries, as `portal.work.views.inbox` runs them: the user's scope, the
+(q) the inbox queries, as `portal.work.views.inbox.inbox` runs them: the user's scope, the
     per-process counts (`selectors.inbox_counts`), and for both the "claimed by me" and the
     "unclaimed" lists (`selectors.inbox(scope, held=True/False)`) the paginator's COUNT
     and the first page of 25 rows, evaluated;
@@ -315,10 +315,11 @@ def _timed(fn, requests: int) -> dict:
 def _inbox_queries(user) -> None:
     """What the inbox view asks the database, minus the template: scope, counts, and for
     each list the paginator's COUNT and the first page."""
-    from portal.work import access, selectors
+    from portal.orgs.access import scope_for
+    from portal.work import selectors
 
     user.__dict__.pop("_work_scope", None)  # a request builds its scope afresh
-    scope = access.scope_for(user)
+    scope = scope_for(user)
     selectors.inbox_counts(scope)
     for held in (True, False):
         qs = selectors.inbox(scope, held=held)

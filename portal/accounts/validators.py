@@ -58,9 +58,9 @@ def solicitud_cuenta(data: Any, context: dict) -> dict[str, str] | None:
         return None  # used on another form: nothing of ours to check
     position = context.get("position")
     if position is None:
-        # The page reads the POST before the requester's position is chosen; the service
-        # validates again with it.
-        return None
+        # work.services validates a start form with the position it is filed from; a
+        # request cannot be checked without knowing who files it.
+        return _("Elija desde cuál de sus cargos presenta la solicitud.")
     errors: dict[str, str] = {}
     request = resolve(data, key=f"{tramite}_{family}", requester_unit=position.unit,
                       requester_role=position.role_id)

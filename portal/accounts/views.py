@@ -22,9 +22,10 @@ from django.views.decorators.http import require_http_methods
 
 from engine.models import HumanTask, HumanTaskState
 from portal.core.models import log_activity
+from portal.orgs.access import Scope
 from portal.orgs.models import OrgUnit
+from portal.shared.http import officer_view
 from portal.work import access
-from portal.work.views import officer_view
 
 from . import services
 from .tokens import activation_hours, activation_link, activation_tokens
@@ -107,7 +108,7 @@ def _fresh_link(request: HttpRequest, user: Any) -> str:
 
 
 @officer_view
-def acta(request: HttpRequest, scope: access.Scope, pk: int) -> HttpResponse:
+def acta(request: HttpRequest, scope: Scope, pk: int) -> HttpResponse:
     """The printable acta de entrega of an approved alta (Director IE, staff of an IE): the
     username and a fresh one-time link (text + QR) to set the password. Only whoever may
     work the open hand-over task gets it (404 for anyone else); every download is logged

@@ -24,8 +24,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from engine.errors import ConflictError, EngineError, NotFoundError
 from portal.orgs.services import OrgError
-from portal.work.access import NotAllowed, NotVisible
-from portal.work.services import FormInvalid
+from portal.shared.errors import FormInvalid, NotAllowed, NotVisible
 
 
 class PayloadTooLarge(exceptions.APIException):

@@ -7,7 +7,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
-from portal.work import access
+from portal.orgs.access import scope_for
 
 
 class IsOfficer(BasePermission):
@@ -19,5 +19,5 @@ class IsOfficer(BasePermission):
         user = request.user
         if not getattr(user, "is_authenticated", False):
             return False
-        scope = access.scope_for(user)
+        scope = scope_for(user)
         return bool(scope.positions) or scope.admin

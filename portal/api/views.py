@@ -29,6 +29,7 @@ from engine.errors import StepFailed
 from engine.models import HumanTask, HumanTaskState, Incident, ProcessInstance
 from portal.core.models import log_activity
 from portal.orgs import services as orgs
+from portal.orgs.access import Scope, require_admin, scope_for, visible_positions
 from portal.orgs.models import OrgUnit, Position
 from portal.schemaforms.files import UploadRejected, store_upload
 from portal.schemaforms.loader import FormDefinition, FormError, load_form
@@ -79,8 +80,8 @@ class ApiView(GenericAPIView):
     pagination_class = Pagination
 
     @property
-    def scope(self) -> access.Scope:
-        return access.scope_for(self.request.user)
+    def scope(self) -> Scope:
+        return scope_for(self.request.user)
 
     def query(self, serializer_class: type[s.serializers.Serializer]) -> dict[str, Any]:
         """The validated query-string filters (a bad value is a 400 with field errors)."""
@@ -119,7 +120,7 @@ def _fields_of(form: FormDefinition | None, data: dict[str, Any]) -> dict[str, A
     return {name: data[name] for name in object_fields(form.schema, form.schema) if name in data}
 
 
-def task_detail(scope: access.Scope, task: HumanTask, request: Request) -> dict[str, Any]:
+def task_detail(scope: Scope, task: HumanTask, request: Request) -> dict[str, Any]:
     """What the task page shows: the form, the request being worked on (while the task
     is open) or the values submitted (once completed), and whether the user may act now."""
     instance = task.instance
@@ -143,7 +144,7 @@ def task_detail(scope: access.Scope, task: HumanTask, request: Request) -> dict[
     return {**{k: v for k, v in extra.items() if k not in declared}, **data}
 
 
-def instance_detail(scope: access.Scope, instance: ProcessInstance) -> dict[str, Any]:
+def instance_detail(scope: Scope, instance: ProcessInstance) -> dict[str, Any]:
     """Status, current steps, the audit timeline and the diagram marks of one instance.
     Names of people are shown to staff only (timeline.build's rule)."""
     staff = scope.is_staff
@@ -167,7 +168,7 @@ def instance_detail(scope: access.Scope, instance: ProcessInstance) -> dict[str,
     return s.InstanceDetailSerializer(data).data
 
 
-def accepted_with_incident(scope: access.Scope, exc: StepFailed, notice: str) -> Response:
+def accepted_with_incident(scope: Scope, exc: StepFailed, notice: str) -> Response:
     """202: the request was taken (the incident keeps it and an administrator's retry
     replays it), but an automatic step after it failed."""
     incident = Incident.objects.filter(pk=exc.incident_id).only("instance_id").first()
@@ -359,7 +360,7 @@ class InstanceAdminListView(ApiView):
                    responses={200: s.AdminInstanceSerializer(many=True), **errors(400, 403)})
     def get(self, request: Request) -> Response:
         scope = self.scope
-        access.require_admin(scope)
+        require_admin(scope)
         f = self.query(s.InstanceFilterSerializer)
         instances = selectors.admin_instances(scope, status=f["status"], process=f["process"], unit=f["unit"],
                                               since=f["since"], until=f["until"])
@@ -422,7 +423,7 @@ class UnitListView(ApiView):
     @extend_schema(summary=_("Crear una unidad (administradores)"), request=s.UnitWriteSerializer,
                    responses={201: s.UnitSerializer, **errors(400, 403)})
     def post(self, request: Request) -> Response:
-        access.require_admin(self.scope)
+        require_admin(self.scope)
         body = self.body(s.UnitWriteSerializer)
         unit = orgs.unit_save(unit=OrgUnit(**{"code": "", **body}), by=request.user)
         return Response(s.UnitSerializer(unit).data, status=status.HTTP_201_CREATED)
@@ -440,7 +441,7 @@ class UnitDetailView(ApiView):
     @extend_schema(summary=_("Modificar una unidad (administradores)"), request=s.UnitUpdateSerializer,
                    responses={200: s.UnitSerializer, **errors(400, 403, 404)})
     def patch(self, request: Request, code: str) -> Response:
-        access.require_admin(self.scope)
+        require_admin(self.scope)
         unit = unit_or_404(code)
         for name, value in self.body(s.UnitUpdateSerializer, partial=True).items():
             setattr(unit, name, value)
@@ -459,7 +460,7 @@ class PositionListView(ApiView):
                    responses={200: s.PositionSerializer(many=True), **errors(400, 403)})
     def get(self, request: Request) -> Response:
         f = self.query(s.PositionFilterSerializer)
-        positions = access.visible_positions(self.scope)
+        positions = visible_positions(self.scope)
         if f["unit"]:
             positions = positions.filter(unit__code=f["unit"])
         if f["role"]:
@@ -471,7 +472,7 @@ class PositionListView(ApiView):
     @extend_schema(summary=_("Asignar un cargo (administradores)"), request=s.PositionAssignSerializer,
                    responses={201: s.PositionSerializer, **errors(400, 403)})
     def post(self, request: Request) -> Response:
-        access.require_admin(self.scope)
+        require_admin(self.scope)
         body = self.body(s.PositionAssignSerializer)
         position = orgs.position_assign(user=body["user"], role=body["role"], unit=body["unit"], by=request.user,
                                         reason=body["reason"], nivel=body["nivel"])
@@ -486,7 +487,7 @@ class PositionEndView(ApiView):
     @extend_schema(summary=_("Terminar un cargo (administradores)"), request=s.ReasonSerializer,
                    responses={200: s.PositionSerializer, **errors(400, 403, 404)})
     def post(self, request: Request, pk: str) -> Response:
-        access.require_admin(self.scope)
+        require_admin(self.scope)
         reason = self.body(s.ReasonSerializer)["reason"]
         position = Position.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
         if position is None:
@@ -504,7 +505,7 @@ class PositionReplaceView(ApiView):
                    request=s.PositionReplaceSerializer,
                    responses={201: s.PositionSerializer, **errors(400, 403)})
     def post(self, request: Request) -> Response:
-        access.require_admin(self.scope)
+        require_admin(self.scope)
         body = self.body(s.PositionReplaceSerializer)
         position = orgs.position_replace(unit=body["unit"], role=body["role"], user=body["user"], by=request.user,
                                          reason=body["reason"], nivel=body["nivel"])

@@ -9,27 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from portal.work import access
-from portal.work.views import officer_view, paginate
+from portal.shared.http import officer_view, paginate
 
-from . import services
+from . import access, selectors, services
 from .forms import PositionAssignForm, PositionEndForm, PositionReplaceForm, UnitFilterForm, UnitForm
 from .models import OrgUnit, Position, UnitKind
 
 UNITS_PER_PAGE = 50
-
-
-def _unit_or_404(code: str) -> OrgUnit:
-    unit = OrgUnit.objects.select_related("parent").filter(code=code).first()
-    if unit is None:
-        raise access.NotVisible
-    return unit
 
 
 @officer_view
@@ -37,18 +28,9 @@ def unit_list(request: HttpRequest, scope: access.Scope) -> HttpResponse:
     access.require_admin(scope)
     form = UnitFilterForm(request.GET or None)
     filters = form.filters()
-    qs = OrgUnit.objects.all()
-    if filters.get("q"):
-        term = filters["q"].strip()
-        qs = qs.filter(Q(name__icontains=term) | Q(code__icontains=term) | Q(codigo_modular__startswith=term))
-    if filters.get("tipo"):
-        qs = qs.filter(kind=filters["tipo"])
-    if filters.get("dre"):
-        dre_path = OrgUnit.objects.filter(code=filters["dre"]).values_list("path", flat=True).first() or "-"
-        qs = qs.filter(path__startswith=dre_path)
-    if filters.get("activa"):
-        qs = qs.filter(active=filters["activa"] == "si")
-    page = paginate(request, qs.order_by("path"), per_page=UNITS_PER_PAGE)
+    qs = selectors.unit_list(q=filters.get("q", ""), kind=filters.get("tipo", ""), dre=filters.get("dre", ""),
+                             active={"si": True, "no": False}.get(filters.get("activa", "")))
+    page = paginate(request, qs, per_page=UNITS_PER_PAGE)
     for unit in page["items"]:
         unit.depth = max(unit.path.count("/") - 2, 0)
     return render(request, "orgs/unit_list.html", {"form": form, "units": page, "filtered": bool(filters)})
@@ -64,8 +46,7 @@ def unit_create(request: HttpRequest, scope: access.Scope) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @officer_view
 def unit_edit(request: HttpRequest, scope: access.Scope, code: str) -> HttpResponse:
-    access.require_admin(scope)
-    return _unit_form(request, _unit_or_404(code))
+    return _unit_form(request, access.unit_for_admin(scope, code))
 
 
 def _unit_form(request: HttpRequest, unit: OrgUnit | None) -> HttpResponse:
@@ -96,20 +77,16 @@ def _unit_form(request: HttpRequest, unit: OrgUnit | None) -> HttpResponse:
 def _detail(request: HttpRequest, unit: OrgUnit, *, assign: PositionAssignForm | None = None,
             replace: PositionReplaceForm | None = None, end_forms: dict[int, PositionEndForm] | None = None,
             status: int = 200) -> HttpResponse:
-    active = list(
-        Position.objects.filter(unit=unit, until__isnull=True)
-        .select_related("user", "user__person", "role", "assigned_by").order_by("role__name", "nivel", "since"))
+    active = selectors.unit_active_positions(unit)
     end_forms = end_forms or {}
     for position in active:
         position.end_form = end_forms.get(position.pk) or PositionEndForm(prefix=f"cese-{position.pk}")
-    past = list(
-        Position.objects.filter(unit=unit, until__isnull=False)
-        .select_related("user", "user__person", "role", "ended_by").order_by("-until")[:25])
+    past = selectors.unit_past_positions(unit)
     replace = replace or PositionReplaceForm(unit=unit)
     return render(request, "orgs/unit_detail.html", {
         "unit": unit,
-        "children": OrgUnit.objects.filter(parent=unit).order_by("name")[:200],
-        "children_count": OrgUnit.objects.filter(parent=unit).count(),
+        "children": selectors.unit_children(unit)[:200],
+        "children_count": selectors.unit_children(unit).count(),
         "active_positions": active,
         "past_positions": past,
         "assign_form": assign or PositionAssignForm(unit=unit),
@@ -121,15 +98,13 @@ def _detail(request: HttpRequest, unit: OrgUnit, *, assign: PositionAssignForm |
 
 @officer_view
 def unit_detail(request: HttpRequest, scope: access.Scope, code: str) -> HttpResponse:
-    access.require_admin(scope)
-    return _detail(request, _unit_or_404(code))
+    return _detail(request, access.unit_for_admin(scope, code))
 
 
 @require_POST
 @officer_view
 def position_assign(request: HttpRequest, scope: access.Scope, code: str) -> HttpResponse:
-    access.require_admin(scope)
-    unit = _unit_or_404(code)
+    unit = access.unit_for_admin(scope, code)
     form = PositionAssignForm(request.POST, unit=unit)
     if form.is_valid():
         data = form.cleaned_data
@@ -147,8 +122,7 @@ def position_assign(request: HttpRequest, scope: access.Scope, code: str) -> Htt
 @require_POST
 @officer_view
 def position_replace(request: HttpRequest, scope: access.Scope, code: str) -> HttpResponse:
-    access.require_admin(scope)
-    unit = _unit_or_404(code)
+    unit = access.unit_for_admin(scope, code)
     form = PositionReplaceForm(request.POST, unit=unit)
     if form.is_valid():
         data = form.cleaned_data
@@ -166,10 +140,7 @@ def position_replace(request: HttpRequest, scope: access.Scope, code: str) -> Ht
 @require_POST
 @officer_view
 def position_end(request: HttpRequest, scope: access.Scope, pk: int) -> HttpResponse:
-    access.require_admin(scope)
-    position = Position.objects.select_related("unit", "role", "user").filter(pk=pk).first()
-    if position is None:
-        raise access.NotVisible
+    position = access.position_for_admin(scope, pk)
     form = PositionEndForm(request.POST, prefix=f"cese-{position.pk}")
     if form.is_valid():
         try:
@@ -190,9 +161,8 @@ def position_activation_send(request: HttpRequest, scope: access.Scope, pk: int)
     was lost, or the account was created without e-mail and has one now)."""
     from portal.accounts.services import account_activation_send
 
-    access.require_admin(scope)
-    position = Position.objects.select_related("unit", "role", "user").filter(pk=pk, until__isnull=True).first()
-    if position is None:
+    position = access.position_for_admin(scope, pk)
+    if not position.active:
         raise access.NotVisible
     outcome = account_activation_send(user=position.user, by=request.user)
     names = _names(position)

@@ -1,92 +1,38 @@
-"""Who may see and do what with tasks, instances and processes.
+"""Who may see and do what with tasks, instances, processes and their documents.
 
-One rule set for the pages and the API. Records outside a user's remit answer exactly
-like records that do not exist (404), so a UGEL officer cannot learn what another UGEL
-has. Rules:
+One rule set for the pages and the API; the user's scope (positions, supervision,
+administration) comes from portal.orgs.access. Records outside a user's remit answer
+exactly like records that do not exist (NotVisible → 404). Rules:
 - a task is workable (claim, complete) by holders of its (role, unit);
-- holders of a supervising role (roles.json `supervises`) see, read-only, the tasks and
-  instances of their unit and the units below it ('subtree') or of every unit ('national');
-- administrators (superusers and holders of a role with `supervises: all`) see
-  everything and may administer;
-- a person always sees the instances they started.
+- supervisors see, read-only, the tasks and instances of their remit;
+- administrators see everything and may administer;
+- a person always sees the instances they started, and may correct the ones rejected;
+- documents are read through the case they belong to.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import reduce
-from operator import or_
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
-from engine.models import HumanTask, HumanTaskState, InstanceStatus, ProcessDefinition, ProcessInstance
-from portal.orgs.models import OrgUnit, Position
-
-
-class NotVisible(Exception):
-    """The record does not exist or is not the user's to see (answered as 404)."""
-
-
-class NotAllowed(Exception):
-    """The user sees the record but may not do this with it (answered as 403)."""
-
-
-@dataclass
-class Scope:
-    user: Any
-    positions: list[Position]
-    pairs: frozenset[tuple[str, str]]
-    subtree_paths: tuple[str, ...]
-    national: bool
-    admin: bool
-    roles: frozenset[str] = field(default_factory=frozenset)
-
-    @property
-    def sees_everything(self) -> bool:
-        return self.admin or self.national
-
-    @property
-    def is_staff(self) -> bool:
-        """Holds a position or administers: sees officers' names (requesters see offices)."""
-        return bool(self.positions) or self.admin
-
-
-def scope_for(user: Any) -> Scope:
-    """The user's active positions and what they open up; cached on the user object
-    for the request."""
-    cached = getattr(user, "_work_scope", None)
-    if cached is not None:
-        return cached
-    positions: list[Position] = []
-    if getattr(user, "is_authenticated", False):
-        positions = list(
-            Position.objects.filter(user=user, until__isnull=True).select_related("role", "unit").order_by("pk")
-        )
-    supervises = {p.role.supervises for p in positions}
-    scope = Scope(
-        user=user,
-        positions=positions,
-        pairs=frozenset((p.role_id, p.unit.code) for p in positions),
-        subtree_paths=tuple(sorted({p.unit.path for p in positions if p.role.supervises == "subtree"})),
-        national="national" in supervises,
-        admin=bool(getattr(user, "is_superuser", False)) or "all" in supervises,
-        roles=frozenset(p.role_id for p in positions),
-    )
-    if getattr(user, "is_authenticated", False):
-        user._work_scope = scope
-    return scope
-
-
-def pairs_q(pairs: frozenset[tuple[str, str]], prefix: str = "") -> Q:
-    if not pairs:
-        return Q(pk__in=[])
-    return reduce(or_, (Q(**{f"{prefix}role": r, f"{prefix}unit": u}) for r, u in sorted(pairs)))
-
-
-def _subtree_codes(paths: tuple[str, ...]) -> Subquery:
-    q = reduce(or_, (Q(path__startswith=p) for p in paths))
-    return Subquery(OrgUnit.objects.filter(q).values("code"))
+from engine.models import (
+    AuditAction,
+    AuditEvent,
+    HumanTask,
+    HumanTaskState,
+    InstanceStatus,
+    ProcessDefinition,
+    ProcessInstance,
+)
+from portal.orgs.access import Scope, pairs_q, subtree_codes
+from portal.orgs.models import Position
+from portal.schemaforms.models import Document
+from portal.shared.errors import NotAllowed, NotVisible
+from portal.shared.ids import parse_uuid
 
 
 def workable_tasks(scope: Scope) -> QuerySet[HumanTask]:
@@ -100,7 +46,7 @@ def visible_tasks(scope: Scope) -> QuerySet[HumanTask]:
         return qs
     q = pairs_q(scope.pairs)
     if scope.subtree_paths:
-        q |= Q(unit__in=_subtree_codes(scope.subtree_paths))
+        q |= Q(unit__in=subtree_codes(scope.subtree_paths))
     return qs.filter(q)
 
 
@@ -112,21 +58,9 @@ def visible_instances(scope: Scope) -> QuerySet[ProcessInstance]:
     if scope.pairs:
         q |= Exists(HumanTask.objects.filter(pairs_q(scope.pairs), instance=OuterRef("pk")))
     if scope.subtree_paths:
-        codes = _subtree_codes(scope.subtree_paths)
+        codes = subtree_codes(scope.subtree_paths)
         q |= Q(org_unit__in=codes) | Exists(HumanTask.objects.filter(instance=OuterRef("pk"), unit__in=codes))
     return qs.filter(q)
-
-
-def visible_positions(scope: Scope) -> QuerySet[Position]:
-    """Positions of the units the user works in and the units below them (everything
-    for administrators and national roles)."""
-    positions = Position.objects.select_related("user__person", "role", "unit")
-    if scope.sees_everything:
-        return positions
-    paths = sorted({p.unit.path for p in scope.positions})
-    if not paths:
-        return positions.none()
-    return positions.filter(reduce(or_, (Q(unit__path__startswith=path) for path in paths)))
 
 
 def task_for_view(scope: Scope, task_pk: Any) -> HumanTask:
@@ -146,17 +80,26 @@ ACTIVE_INSTANCE_STATUSES = (InstanceStatus.RUNNING, InstanceStatus.WAITING, Inst
 def can_act(scope: Scope, task: HumanTask) -> bool:
     """May the user complete `task` right now: workable by them, not held by someone else,
     and its case still moving (not suspended, cancelled or finished)."""
-    return (can_work(scope, task)
-            and task.claimed_by_id in (None, getattr(scope.user, "pk", None))
-            and task.instance.status in ACTIVE_INSTANCE_STATUSES)
+    return not work_refusal(scope, task) and task.instance.status in ACTIVE_INSTANCE_STATUSES
 
 
 def task_for_work(scope: Scope, task_pk: Any) -> HumanTask:
     """A task the user may claim/complete; 404 if not visible, 403 if only visible."""
     task = task_for_view(scope, task_pk)
     if (task.role, task.unit) not in scope.pairs:
-        raise NotAllowed("Usted puede ver esta tarea, pero no le corresponde trabajarla.")
+        raise NotAllowed(_("Usted puede ver esta tarea, pero no le corresponde trabajarla."))
     return task
+
+
+def work_refusal(scope: Scope, task: HumanTask) -> str:
+    """Why the user may not complete `task` now ("" if they may), checked before their
+    answer is read so nothing is stored for a task that is not theirs any more. The
+    engine checks the same again inside the step, with the rows locked."""
+    if not can_work(scope, task):
+        return _("Esta tarea ya no está pendiente.")
+    if task.claimed_by_id not in (None, getattr(scope.user, "pk", None)):
+        return _("Otra persona tomó esta tarea; ya no puede completarla usted.")
+    return ""
 
 
 def instance_for_view(scope: Scope, instance_pk: Any) -> ProcessInstance:
@@ -164,11 +107,6 @@ def instance_for_view(scope: Scope, instance_pk: Any) -> ProcessInstance:
         return visible_instances(scope).select_related("definition", "started_by").get(pk=int(instance_pk))
     except (ProcessInstance.DoesNotExist, ValueError, TypeError):
         raise NotVisible from None
-
-
-def require_admin(scope: Scope) -> None:
-    if not scope.admin:
-        raise NotAllowed("Esta acción es solo para administradores.")
 
 
 def latest_definitions() -> QuerySet[ProcessDefinition]:
@@ -185,3 +123,78 @@ def start_positions(scope: Scope, definition: ProcessDefinition) -> list[Positio
     """The positions from which the user may start `definition` (the instance belongs to
     the position's unit)."""
     return [p for p in scope.positions if p.role_id in set(definition.start_roles)]
+
+
+def definition_for_start(scope: Scope, key: str) -> tuple[ProcessDefinition, list[Position]]:
+    """The latest version of process `key` and the user's positions that may start it;
+    404 if no such process, 403 if none of their positions may."""
+    definition = latest_definitions().filter(key=key).first()
+    if definition is None:
+        raise NotVisible
+    positions = start_positions(scope, definition)
+    if not positions:
+        raise NotAllowed(_("Su cargo no le permite iniciar este trámite."))
+    return definition, positions
+
+
+def may_correct(scope: Scope, instance: ProcessInstance, *, rejected: bool, startable: set[str] | None = None) -> bool:
+    """May the user file a corrected request from `instance`: it is theirs, it was
+    rejected (the caller read its outcome), and its process can still be started with a
+    form. `startable`: the keys of the latest definitions, when a whole page is checked."""
+    if not rejected or instance.started_by_id != getattr(scope.user, "pk", None):
+        return False
+    if not instance.definition.start_form_key:
+        return False
+    if startable is None:
+        return latest_definitions().filter(key=instance.definition.key).exists()
+    return instance.definition.key in startable
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def case_document_ids(instance: ProcessInstance) -> set[uuid.UUID]:
+    """The documents that belong to a case: the UUIDs in the data of its start and
+    completed steps (what its forms attached)."""
+    found: set[uuid.UUID] = set()
+    events = AuditEvent.objects.filter(
+        instance=instance, action__in=[AuditAction.START, AuditAction.COMPLETE]).only("data")
+    for event in events:
+        for text in _strings((event.data or {}).get("data")):
+            value = parse_uuid(text)
+            if value is not None:
+                found.add(value)
+    return found
+
+
+def document_for_case(scope: Scope, instance_pk: Any, document_pk: uuid.UUID) -> tuple[ProcessInstance, Document]:
+    """A document of a case the user sees; 404 for any other, whether or not it exists."""
+    instance = instance_for_view(scope, instance_pk)
+    if document_pk not in case_document_ids(instance):
+        raise NotVisible
+    document = Document.objects.filter(pk=document_pk).first()
+    if document is None:
+        raise NotVisible
+    return instance, document
+
+
+def upload_form_keys(scope: Scope) -> set[str]:
+    """Forms the user may upload documents for: the start forms of the processes they
+    may start and the forms of the tasks they may work."""
+    keys = {d.start_form_key for d in startable_definitions(scope)}
+    keys |= set(workable_tasks(scope).values_list("form_key", flat=True).distinct())
+    return keys - {""}
+
+
+def require_upload_form(scope: Scope, form_key: str) -> None:
+    if form_key not in upload_form_keys(scope):
+        raise NotAllowed(_("Solo puede subir documentos para los formularios de trámites que usted inicia "
+                           "o de tareas que le corresponden."))

@@ -8,16 +8,18 @@ from typing import Any
 from django.db.models import Count, F, QuerySet, Subquery
 from django.utils import timezone
 
-from engine.models import AuditAction, AuditEvent, HumanTask, HumanTaskState, ProcessInstance
+from engine.models import AuditAction, AuditEvent, HumanTask, HumanTaskState, Incident, ProcessInstance
 from portal.core.models import log_activity
+from portal.orgs.access import Scope, pairs_q
 from portal.orgs.models import OrgUnit
+from portal.schemaforms.models import Document
 
 from . import access
 
 DUE_FILTERS = ("overdue", "today", "week", "none", "escalated")
 
 
-def inbox(scope: access.Scope, *, process: str = "", unit: str = "", due: str = "",
+def inbox(scope: Scope, *, process: str = "", unit: str = "", due: str = "",
           held: bool | None = None) -> QuerySet[HumanTask]:
     """Open tasks the user may work, overdue first (earliest due date first, tasks
     without a due date last), then oldest first. `held`: True = claimed by me,
@@ -51,18 +53,18 @@ def _due(qs: QuerySet[HumanTask], due: str) -> QuerySet[HumanTask]:
     return qs
 
 
-def supervision(scope: access.Scope, *, process: str = "", due: str = "") -> QuerySet[HumanTask]:
+def supervision(scope: Scope, *, process: str = "", due: str = "") -> QuerySet[HumanTask]:
     """Open tasks of the user's remit that they may see but not work (read-only), in the
     inbox's order."""
-    if not (scope.subtree_paths or scope.sees_everything):
+    if not scope.supervises:
         return HumanTask.objects.none()
-    qs = access.visible_tasks(scope).filter(state=HumanTaskState.OPEN).exclude(access.pairs_q(scope.pairs))
+    qs = access.visible_tasks(scope).filter(state=HumanTaskState.OPEN).exclude(pairs_q(scope.pairs))
     if process:
         qs = qs.filter(process_key=process)
     return _due(qs, due).select_related("instance", "claimed_by").order_by(F("due_at").asc(nulls_last=True), "pk")
 
 
-def inbox_counts(scope: access.Scope) -> list[dict]:
+def inbox_counts(scope: Scope) -> list[dict]:
     """Open workable tasks per process: [{"process_key", "n"}], largest first."""
     return list(
         access.workable_tasks(scope).values("process_key").annotate(n=Count("*")).order_by("-n", "process_key")
@@ -159,7 +161,7 @@ def record_case_read(user, instance: ProcessInstance, *, via: str) -> None:
     log_activity(actor=user, action="case_viewed", obj=instance, unit=instance.org_unit, data={"via": via})
 
 
-def admin_instances(scope: access.Scope, *, status: str = "", process: str = "", unit: str = "",
+def admin_instances(scope: Scope, *, status: str = "", process: str = "", unit: str = "",
                     since=None, until=None) -> QuerySet[ProcessInstance]:
     """Instances for the administration list, newest first: `unit` includes the units
     below it; `since`/`until` are dates the instance started between (inclusive)."""
@@ -177,3 +179,55 @@ def admin_instances(scope: access.Scope, *, status: str = "", process: str = "",
     if until:
         qs = qs.filter(started_at__date__lte=until)
     return qs.order_by("-started_at", "-pk")
+
+
+def open_tasks_by_instance(instance_ids: list[int]) -> dict[int, list[HumanTask]]:
+    """instance id → its open tasks, oldest first (one query for a page of instances)."""
+    steps: dict[int, list[HumanTask]] = {}
+    for task in HumanTask.objects.filter(instance_id__in=instance_ids, state=HumanTaskState.OPEN).order_by("pk"):
+        steps.setdefault(task.instance_id, []).append(task)
+    return steps
+
+
+def open_incident_by_instance(instance_ids: list[int]) -> dict[int, Incident]:
+    """instance id → its oldest unresolved incident."""
+    incidents: dict[int, Incident] = {}
+    for incident in Incident.objects.filter(instance_id__in=instance_ids, resolved_at__isnull=True).order_by("pk"):
+        incidents.setdefault(incident.instance_id, incident)
+    return incidents
+
+
+def open_incidents(*, limit: int = 20) -> tuple[list[Incident], int]:
+    """The newest unresolved incidents (for the administration page) and how many there are."""
+    pending = Incident.objects.filter(resolved_at__isnull=True)
+    return list(pending.select_related("instance__definition").order_by("-created_at")[:limit]), pending.count()
+
+
+def instance_open_incidents(instance: ProcessInstance) -> list[Incident]:
+    return list(instance.incidents.filter(resolved_at__isnull=True).order_by("pk"))
+
+
+def case_documents(instance: ProcessInstance) -> list[Document]:
+    """The documents attached to a case (access.case_document_ids), oldest first."""
+    ids = access.case_document_ids(instance)
+    return list(Document.objects.filter(pk__in=ids).order_by("created_at")) if ids else []
+
+
+def own_rejected_case(scope: Scope, instance_pk: Any, *, key: str) -> ProcessInstance | None:
+    """The user's own rejected case of process `key` that they may correct, or None."""
+    try:
+        pk = int(instance_pk)
+    except (TypeError, ValueError):
+        return None
+    old = ProcessInstance.objects.select_related("definition").filter(
+        pk=pk, started_by=scope.user, definition__key=key).first()
+    if old is None or not access.may_correct(scope, old, rejected=outcomes([old.pk]).get(old.pk) == REJECTED):
+        return None
+    return old
+
+
+def incident_instance_id(incident_id: int | None) -> int | None:
+    """The instance an incident belongs to (a failed step names only its incident)."""
+    if incident_id is None:
+        return None
+    return Incident.objects.filter(pk=incident_id).values_list("instance_id", flat=True).first()

@@ -1,9 +1,11 @@
 """Work on tasks and instances on behalf of a portal user.
 
 The pages and the API call these, so both apply the same access rules, the same form
-validation and leave the same audit trail (the engine's). Errors:
-- access.NotVisible (404), access.NotAllowed (403),
-- FormInvalid (400, field errors in Spanish),
+validation and leave the same audit trail (the engine's). A service takes the raw
+submission (a JSON object or a schemaforms FormPost), checks access first, reads and
+validates it once, then acts. Errors:
+- NotVisible (404), NotAllowed (403) from portal.shared.errors,
+- FormInvalid (400, field errors in Spanish, with the typed values),
 - engine ConflictError (409: the task was taken or completed meanwhile).
 """
 
@@ -18,10 +20,16 @@ from django.utils.translation import gettext as _
 
 from engine import services as engine
 from engine.errors import ConflictError, EngineError, StepFailed
-from engine.models import HumanTask, Incident, ProcessDefinition, ProcessInstance
+from engine.models import HumanTask, Incident, ProcessInstance
+from portal.core.models import log_activity
+from portal.orgs.access import require_admin, scope_for
 from portal.orgs.models import OrgUnit, Position, UnitKind
+from portal.schemaforms.files import UploadRejected, store_upload
 from portal.schemaforms.loader import FormError, load_form
-from portal.schemaforms.validation import validate
+from portal.schemaforms.models import Document
+from portal.schemaforms.submission import Submission, read_submission
+from portal.schemaforms.validation import field_schema_at
+from portal.shared.errors import FormInvalid, NotAllowed, NotVisible
 
 from . import access
 from .models import StartSubmission
@@ -29,19 +37,14 @@ from .models import StartSubmission
 logger = logging.getLogger(__name__)
 
 
-class FormInvalid(Exception):
-    def __init__(self, errors: dict[str, list[str]]):
-        self.errors = errors
-        super().__init__(_("Revise los campos marcados."))
-
-
 class FormUnavailable(EngineError):
     """The task's form file is missing or broken: nothing can be validated, nothing is saved."""
 
 
-def _validated(form_key: str, data: dict[str, Any], *, user: Any, position: Position | None = None) -> dict[str, Any]:
-    """The form's data checked on the server. Domain validators get the user and, for a
-    start form, the Position the request is filed from (`context["position"]`)."""
+def _validated(form_key: str, raw: Submission, *, user: Any, position: Position | None = None) -> dict[str, Any]:
+    """The submission read and checked on the server, once. Domain validators get the
+    user and, for a start form, the Position the request is filed from
+    (`context["position"]`)."""
     if not form_key:
         return {}
     try:
@@ -51,32 +54,30 @@ def _validated(form_key: str, data: dict[str, Any], *, user: Any, position: Posi
         raise FormUnavailable(
             _("El formulario de este paso no está disponible (%(key)s); avise a la mesa de ayuda. "
               "No se guardó nada.") % {"key": form_key}) from exc
-    errors = validate(form, data, context={"user": user, "position": position})
-    if errors:
-        raise FormInvalid(errors)
-    return data
+    context: dict[str, Any] = {"position": position} if position is not None else {}
+    return read_submission(form, raw, user=user, context=context)
 
 
 def task_claim(*, user: Any, task_pk: Any) -> HumanTask:
-    task = access.task_for_work(access.scope_for(user), task_pk)
+    task = access.task_for_work(scope_for(user), task_pk)
     return engine.claim(task_id=task.pk, user=user)
 
 
 def task_unclaim(*, user: Any, task_pk: Any) -> HumanTask:
-    task = access.task_for_work(access.scope_for(user), task_pk)
+    task = access.task_for_work(scope_for(user), task_pk)
     return engine.unclaim(task_id=task.pk, user=user)
 
 
-def task_complete(*, user: Any, task_pk: Any, data: dict[str, Any],
+def task_complete(*, user: Any, task_pk: Any, data: Submission,
                   expected_version: int | None = None) -> ProcessInstance:
-    """Validate the form on the server, then complete the task in one engine step.
-    Nothing is saved when the form is invalid or the task is no longer workable."""
-    scope = access.scope_for(user)
+    """Read the answer (JSON object or FormPost) once on the server, then complete the
+    task in one engine step. Nothing is read or stored when the task is not the user's
+    to complete now; nothing is saved when the answer is invalid."""
+    scope = scope_for(user)
     task = access.task_for_work(scope, task_pk)
-    if not access.can_work(scope, task):
-        raise ConflictError(_("Esta tarea ya no está pendiente."))
-    if task.claimed_by_id not in (None, user.pk):
-        raise ConflictError(_("Otra persona tomó esta tarea; ya no puede completarla usted."))
+    refusal = access.work_refusal(scope, task)
+    if refusal:
+        raise ConflictError(refusal)
     clean = _validated(task.form_key, data, user=user)
     return engine.complete(task_id=task.pk, user=user, data=clean, expected_version=expected_version)
 
@@ -102,7 +103,7 @@ class AlreadyStarted(EngineError):
         super().__init__(_("Esta solicitud ya se había enviado; no se creó otro expediente."))
 
 
-def process_start(*, user: Any, key: str, data: dict[str, Any], position_pk: Any = None,
+def process_start(*, user: Any, key: str, data: Submission, position_pk: Any = None,
                   submission: Any = None) -> ProcessInstance:
     """Start the latest version of process `key` from one of the user's positions.
 
@@ -139,14 +140,8 @@ def _submission_token(value: Any) -> uuid.UUID | None:
         raise FormInvalid({"__all__": [_("El formulario está dañado; recargue la página.")]}) from None
 
 
-def _process_start(*, user: Any, key: str, data: dict[str, Any], position_pk: Any = None) -> ProcessInstance:
-    scope = access.scope_for(user)
-    definition = access.latest_definitions().filter(key=key).first()
-    if definition is None:
-        raise access.NotVisible
-    positions = access.start_positions(scope, definition)
-    if not positions:
-        raise access.NotAllowed(_("Su cargo no le permite iniciar este trámite."))
+def _process_start(*, user: Any, key: str, data: Submission, position_pk: Any = None) -> ProcessInstance:
+    definition, positions = access.definition_for_start(scope_for(user), key)
     if position_pk not in (None, ""):
         chosen = [p for p in positions if str(p.pk) == str(position_pk)]
         if not chosen:
@@ -162,8 +157,8 @@ def _process_start(*, user: Any, key: str, data: dict[str, Any], position_pk: An
 
 
 def _admin_instance(user: Any, instance_pk: Any) -> ProcessInstance:
-    scope = access.scope_for(user)
-    access.require_admin(scope)
+    scope = scope_for(user)
+    require_admin(scope)
     return access.instance_for_view(scope, instance_pk)
 
 
@@ -194,8 +189,32 @@ def _require_reason(reason: str) -> None:
         raise FormInvalid({"reason": [_("Máximo 1000 caracteres.")]})
 
 
+def document_upload(*, user: Any, form_key: str, field: str, file: Any) -> Document:
+    """Store a file for a document field of a form the user may fill in now (a start
+    form of a process they may start, or the form of a task they may work); the
+    returned Document's id goes into that form's data. The field's `x-file` options
+    decide the accepted types and size (sniffed from the bytes); only the uploader may
+    attach it later. Logged (Ley 29733: who brought which personal document)."""
+    access.require_upload_form(scope_for(user), form_key)
+    try:
+        form = load_form(form_key)
+    except FormError:
+        logger.exception("form %s could not be loaded for an upload", form_key)
+        form = None
+    schema = field_schema_at(form, field) if form is not None else {}
+    if schema.get("format") != "document":
+        raise FormInvalid({"field": [_("Ese formulario no tiene un campo de documento con ese nombre.")]})
+    try:
+        document = store_upload(file, field_schema=schema, user=user)
+    except UploadRejected as exc:
+        raise FormInvalid({"file": [exc.message]}) from exc
+    log_activity(actor=user, action="document_uploaded", obj=document,
+                 data={"form": form_key, "field": field, "size": document.size})
+    return document
+
+
 __all__ = [
-    "ConflictError", "EngineError", "FormInvalid", "Position", "ProcessDefinition",
-    "instance_cancel", "instance_resume", "instance_retry", "instance_suspend",
+    "AlreadyStarted", "ConflictError", "EngineError", "FormInvalid", "FormUnavailable", "NotAllowed", "NotVisible",
+    "document_upload", "instance_cancel", "instance_resume", "instance_retry", "instance_suspend",
     "org_context", "process_start", "task_claim", "task_complete", "task_unclaim",
 ]

@@ -235,11 +235,13 @@ def test_a_correction_must_point_to_the_requesters_own_rejected_case(cuentas, pe
 # --- Without a position ----------------------------------------------------------------------
 
 
-def test_without_the_requesters_position_the_scope_checks_wait_for_the_service():
-    """The page validates the POST before a position is chosen; the service validates
-    again with it."""
+def test_without_the_requesters_position_a_request_is_refused():
+    """work.services validates a start form once, with the position it is filed from; a
+    request checked without one is refused (it used to pass, waiting for a second
+    validation), and forms of other procedures are left alone."""
     data = {"apellidos": "X", "nombres": "Y", "dni": "12345678", "rol": "agente_central_atencion"}
-    assert validators.solicitud_cuenta(data, {"form_key": "cuenta_alta_minedu"}) is None
+    assert validators.solicitud_cuenta(data, {"form_key": "cuenta_alta_minedu"}) == (
+        "Elija desde cuál de sus cargos presenta la solicitud.")
     assert validators.solicitud_cuenta(data, {"form_key": "otro_formulario", "position": object()}) is None
 
 

@@ -1,0 +1,52 @@
+"""Reads of the org tree and its positions, shared by the pages, the API and other apps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+
+from .models import OrgUnit, Position
+
+
+def unit_names(codes: Iterable[str]) -> dict[str, str]:
+    """{code: name} of the given units, in one query (unknown codes are left out)."""
+    wanted = {c for c in codes if c}
+    if not wanted:
+        return {}
+    return dict(OrgUnit.objects.filter(code__in=wanted).values_list("code", "name"))
+
+
+def unit_list(*, q: str = "", kind: str = "", parent: str = "", dre: str = "",
+              active: bool | None = None) -> QuerySet[OrgUnit]:
+    """Units in tree order. `q` matches the name or code (contains) and the código
+    modular (prefix); `parent` keeps the direct children of one unit, `dre` the whole
+    subtree of one DRE."""
+    units = OrgUnit.objects.select_related("parent").order_by("path")
+    term = q.strip()
+    if term:
+        units = units.filter(Q(name__icontains=term) | Q(code__icontains=term) | Q(codigo_modular__startswith=term))
+    if kind:
+        units = units.filter(kind=kind)
+    if parent:
+        units = units.filter(parent__code=parent)
+    if dre:
+        dre_path = OrgUnit.objects.filter(code=dre).values_list("path", flat=True).first() or "-"
+        units = units.filter(path__startswith=dre_path)
+    if active is not None:
+        units = units.filter(active=active)
+    return units
+
+
+def unit_children(unit: OrgUnit) -> QuerySet[OrgUnit]:
+    return OrgUnit.objects.filter(parent=unit).order_by("name")
+
+
+def unit_active_positions(unit: OrgUnit) -> list[Position]:
+    return list(Position.objects.filter(unit=unit, until__isnull=True)
+                .select_related("user", "user__person", "role", "assigned_by").order_by("role__name", "nivel", "since"))
+
+
+def unit_past_positions(unit: OrgUnit, *, limit: int = 25) -> list[Position]:
+    return list(Position.objects.filter(unit=unit, until__isnull=False)
+                .select_related("user", "user__person", "role", "ended_by").order_by("-until")[:limit])

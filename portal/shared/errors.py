@@ -1,0 +1,35 @@
+"""The three errors every portal service may raise, whatever the app.
+
+Pages map them through `portal.shared.http.officer_view`, the API through
+`portal.api.exceptions.exception_handler`, so both answer alike:
+- NotVisible → 404, the same answer as "does not exist" (a UGEL officer cannot learn
+  which records another UGEL has);
+- NotAllowed → 403 with the Spanish reason;
+- FormInvalid → 400 with Spanish messages per field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+
+class NotVisible(Exception):
+    """The record does not exist or is not the user's to see (answered as 404)."""
+
+
+class NotAllowed(Exception):
+    """The user sees the record but may not do this with it (answered as 403)."""
+
+
+class FormInvalid(Exception):
+    """Field errors in Spanish, `{"field" or "__all__": ["message", ...]}`.
+
+    `data` holds the typed values read from the submission (uploads already stored), so
+    a page can show the form again with everything the user sent."""
+
+    def __init__(self, errors: dict[str, list[str]], *, data: dict[str, Any] | None = None):
+        self.errors = errors
+        self.data = data
+        super().__init__(_("Revise los campos marcados."))

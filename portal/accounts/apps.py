@@ -29,3 +29,6 @@ class AccountsConfig(AppConfig):
         OUTCOME_LABELS.update({"rechazada": _("Rechazada"), "creada": _("Usuario creado"),
                                "baja": _("Baja registrada")})
         register_secret(services.ACTIVATION_SECRET, services.activation_secret)
+        from . import api
+
+        api.register()

@@ -1,4 +1,4 @@
-"""Who may call the API at all; per-record rules are portal.work.access's."""
+"""Who may call the API at all; per-record rules are each app's `access` module's."""
 
 from __future__ import annotations
 
@@ -19,5 +19,4 @@ class IsOfficer(BasePermission):
         user = request.user
         if not getattr(user, "is_authenticated", False):
             return False
-        scope = scope_for(user)
-        return bool(scope.positions) or scope.admin
+        return scope_for(user).is_officer

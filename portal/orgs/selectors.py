@@ -50,3 +50,16 @@ def unit_active_positions(unit: OrgUnit) -> list[Position]:
 def unit_past_positions(unit: OrgUnit, *, limit: int = 25) -> list[Position]:
     return list(Position.objects.filter(unit=unit, until__isnull=False)
                 .select_related("user", "user__person", "role", "ended_by").order_by("-until")[:limit])
+
+
+def position_list(positions: QuerySet[Position], *, unit: str = "", role: str = "",
+                  active: bool | None = None) -> QuerySet[Position]:
+    """`positions` (the ones the user may see: access.visible_positions) filtered by unit
+    code, role code and whether they are current, in tree order."""
+    if unit:
+        positions = positions.filter(unit__code=unit)
+    if role:
+        positions = positions.filter(role_id=role)
+    if active is not None:
+        positions = positions.filter(until__isnull=active)
+    return positions.order_by("unit__path", "role_id", "-since", "pk")

@@ -1,102 +1,44 @@
-"""REST API views: check access through portal.work.access, call one service, serialize.
+"""REST API of the work: processes to start, the inbox and its tasks, cases, uploads.
 
-Every rule (who sees, who works, who administers) is portal.work.access's; every write
-is a service of portal.work or portal.orgs, the same ones the pages call. Errors become
-JSON through portal.api.exceptions.exception_handler.
+Views check access through portal.work.access, call one service of portal.work.services
+(the same the pages call) and serialize. Errors become JSON through
+portal.api.exceptions.exception_handler.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from engine.errors import StepFailed
-from engine.models import HumanTask, HumanTaskState, Incident, ProcessInstance
-from portal.core.models import log_activity
-from portal.orgs import services as orgs
-from portal.orgs.access import Scope, require_admin, scope_for, visible_positions
-from portal.orgs.models import OrgUnit, Position
-from portal.schemaforms.files import UploadRejected, store_upload
+from engine.models import HumanTask, HumanTaskState, ProcessInstance
+from portal.api.base import ApiView, errors
+from portal.api.serializers import ReasonSerializer
+from portal.orgs.access import Scope, require_admin
+from portal.orgs.selectors import unit_names
 from portal.schemaforms.loader import FormDefinition, FormError, load_form
 from portal.schemaforms.schema import object_fields
-from portal.schemaforms.validation import field_schema_at
-from portal.work import access, panels, selectors, services, timeline
+from portal.shared.errors import FormInvalid
+from portal.shared.ids import parse_uuid
 
+from . import access, panels, selectors, services, timeline
 from . import serializers as s
-from .parsers import LimitedJSONParser
-from .permissions import IsOfficer
 
 logger = logging.getLogger(__name__)
-
-ERRORS = {
-    400: OpenApiResponse(s.FieldErrorsSerializer, description=_("Datos inválidos: mensajes por campo.")),
-    401: OpenApiResponse(s.ErrorSerializer, description=_("Sin credenciales.")),
-    403: OpenApiResponse(s.ErrorSerializer, description=_("Sin permiso para esta acción.")),
-    404: OpenApiResponse(s.ErrorSerializer, description=_("No existe o no le corresponde.")),
-    409: OpenApiResponse(s.ErrorSerializer, description=_("Otra persona cambió el caso mientras tanto.")),
-    413: OpenApiResponse(s.ErrorSerializer, description=_("El contenido enviado es demasiado grande.")),
-}
-
 
 ACCEPTED = OpenApiResponse(s.InstanceDetailSerializer, description=_(
     "Registrado, pero un paso automático falló: el trámite queda con una incidencia (ver «notice»)."))
 
-
-def errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: ERRORS[code] for code in (401, *codes)}
-
-
-UUID_RE = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
-
-
-class Pagination(PageNumberPagination):
-    page_size = 50
-
-
-class ApiView(GenericAPIView):
-    # Token first: its WWW-Authenticate header makes DRF answer 401 (not 403) to a
-    # request without credentials. Both are tried on every request.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
-    parser_classes = [LimitedJSONParser]
-    # JSON only: the interactive documentation is /api/docs/; DRF's browsable pages would
-    # need querysets on views that read through selectors.
-    renderer_classes = [JSONRenderer]
-    permission_classes = [IsAuthenticated]
-    pagination_class = Pagination
-
-    @property
-    def scope(self) -> Scope:
-        return scope_for(self.request.user)
-
-    def query(self, serializer_class: type[s.serializers.Serializer]) -> dict[str, Any]:
-        """The validated query-string filters (a bad value is a 400 with field errors)."""
-        serializer = serializer_class(data=self.request.query_params)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
-    def body(self, serializer_class: type[s.serializers.Serializer], *, partial: bool = False) -> dict[str, Any]:
-        serializer = serializer_class(data=self.request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
-    def paginated(self, queryset: QuerySet, serializer_class: type[s.serializers.Serializer]) -> Response:
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(serializer_class(page, many=True, context={"request": self.request}).data)
 
 
 # --- Shared reads -------------------------------------------------------------------------------
@@ -149,7 +91,7 @@ def instance_detail(scope: Scope, instance: ProcessInstance) -> dict[str, Any]:
     Names of people are shown to staff only (timeline.build's rule)."""
     staff = scope.is_staff
     steps = timeline.current_steps(instance, staff=staff)
-    names = s.unit_names({instance.org_unit})
+    names = unit_names({instance.org_unit})
     data = {
         "id": instance.pk,
         "process": instance.definition,
@@ -171,10 +113,10 @@ def instance_detail(scope: Scope, instance: ProcessInstance) -> dict[str, Any]:
 def accepted_with_incident(scope: Scope, exc: StepFailed, notice: str) -> Response:
     """202: the request was taken (the incident keeps it and an administrator's retry
     replays it), but an automatic step after it failed."""
-    incident = Incident.objects.filter(pk=exc.incident_id).only("instance_id").first()
-    if incident is None:
+    instance_id = selectors.incident_instance_id(exc.incident_id)
+    if instance_id is None:
         raise exc
-    instance = access.instance_for_view(scope, incident.instance_id)
+    instance = access.instance_for_view(scope, instance_id)
     return Response({**instance_detail(scope, instance), "notice": notice}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -218,8 +160,8 @@ class ProcessStartView(ApiView):
         first one created (200) instead of starting a second one."""
         body = self.body(s.StartRequestSerializer)
         key_header = request.headers.get("Idempotency-Key")
-        if key_header is not None and not UUID_RE.fullmatch(key_header.strip()):
-            raise services.FormInvalid({"Idempotency-Key": [gettext("Debe ser un UUID, p. ej. "
+        if key_header is not None and parse_uuid(key_header.strip()) is None:
+            raise FormInvalid({"Idempotency-Key": [gettext("Debe ser un UUID, p. ej. "
                                                                     "0b6f1d9e-4c7a-4f0e-9d51-2f3b8a1c6e70.")]})
         try:
             instance = services.process_start(user=request.user, key=key, data=body["data"],
@@ -369,20 +311,23 @@ class InstanceAdminListView(ApiView):
         return self.paginated(instances, s.AdminInstanceSerializer)
 
 
+INSTANCE_ACTIONS = ("retry", "suspend", "resume", "cancel")
+
+
 @extend_schema(tags=["expedientes"])
 class InstanceActionView(ApiView):
     """retry / suspend / resume / cancel, for administrators; a reason is always required
     (it goes into the audit trail). A retry whose step fails again answers 409 with the
     new failure; the incident stays open."""
 
-    serializer_class = s.ReasonSerializer
+    serializer_class = ReasonSerializer
     action_name = ""
 
     @extend_schema(summary=_("Reintentar, suspender, reanudar o cancelar (administradores)"),
-                   request=s.ReasonSerializer,
+                   request=ReasonSerializer,
                    responses={200: s.InstanceDetailSerializer, **errors(400, 403, 404, 409)})
     def post(self, request: Request, pk: str) -> Response:
-        reason = self.body(s.ReasonSerializer)["reason"]
+        reason = self.body(ReasonSerializer)["reason"]
         service = getattr(services, f"instance_{self.action_name}")
         try:
             instance = service(user=request.user, instance_pk=pk, reason=reason)
@@ -390,138 +335,6 @@ class InstanceActionView(ApiView):
             return Response({"detail": gettext("El reintento volvió a fallar: %(error)s") % {"error": exc}},
                             status=status.HTTP_409_CONFLICT)
         return Response(instance_detail(self.scope, instance))
-
-
-# --- Units --------------------------------------------------------------------------------------
-
-
-def unit_or_404(code: str) -> OrgUnit:
-    unit = OrgUnit.objects.select_related("parent").filter(code=code).first()
-    if unit is None:
-        raise access.NotVisible
-    return unit
-
-
-@extend_schema(tags=["unidades"])
-class UnitListView(ApiView):
-    serializer_class = s.UnitSerializer
-    permission_classes = [IsAuthenticated, IsOfficer]
-
-    @extend_schema(summary=_("Unidades orgánicas"), parameters=[s.UnitFilterSerializer],
-                   responses={200: s.UnitSerializer(many=True), **errors(400, 403)})
-    def get(self, request: Request) -> Response:
-        f = self.query(s.UnitFilterSerializer)
-        units = OrgUnit.objects.select_related("parent").order_by("path")
-        if f["kind"]:
-            units = units.filter(kind=f["kind"])
-        if f["parent"]:
-            units = units.filter(parent__code=f["parent"])
-        if f["q"]:
-            units = units.filter(Q(name__icontains=f["q"]) | Q(code__icontains=f["q"]))
-        return self.paginated(units, s.UnitSerializer)
-
-    @extend_schema(summary=_("Crear una unidad (administradores)"), request=s.UnitWriteSerializer,
-                   responses={201: s.UnitSerializer, **errors(400, 403)})
-    def post(self, request: Request) -> Response:
-        require_admin(self.scope)
-        body = self.body(s.UnitWriteSerializer)
-        unit = orgs.unit_save(unit=OrgUnit(**{"code": "", **body}), by=request.user)
-        return Response(s.UnitSerializer(unit).data, status=status.HTTP_201_CREATED)
-
-
-@extend_schema(tags=["unidades"])
-class UnitDetailView(ApiView):
-    serializer_class = s.UnitSerializer
-    permission_classes = [IsAuthenticated, IsOfficer]
-
-    @extend_schema(summary=_("Una unidad orgánica"), responses={200: s.UnitSerializer, **errors(403, 404)})
-    def get(self, request: Request, code: str) -> Response:
-        return Response(s.UnitSerializer(unit_or_404(code)).data)
-
-    @extend_schema(summary=_("Modificar una unidad (administradores)"), request=s.UnitUpdateSerializer,
-                   responses={200: s.UnitSerializer, **errors(400, 403, 404)})
-    def patch(self, request: Request, code: str) -> Response:
-        require_admin(self.scope)
-        unit = unit_or_404(code)
-        for name, value in self.body(s.UnitUpdateSerializer, partial=True).items():
-            setattr(unit, name, value)
-        return Response(s.UnitSerializer(orgs.unit_save(unit=unit, by=request.user)).data)
-
-
-# --- Positions ----------------------------------------------------------------------------------
-
-
-@extend_schema(tags=["cargos"])
-class PositionListView(ApiView):
-    serializer_class = s.PositionSerializer
-    permission_classes = [IsAuthenticated, IsOfficer]
-
-    @extend_schema(summary=_("Cargos en su ámbito"), parameters=[s.PositionFilterSerializer],
-                   responses={200: s.PositionSerializer(many=True), **errors(400, 403)})
-    def get(self, request: Request) -> Response:
-        f = self.query(s.PositionFilterSerializer)
-        positions = visible_positions(self.scope)
-        if f["unit"]:
-            positions = positions.filter(unit__code=f["unit"])
-        if f["role"]:
-            positions = positions.filter(role_id=f["role"])
-        if f["active"] is not None:
-            positions = positions.filter(until__isnull=f["active"])
-        return self.paginated(positions.order_by("unit__path", "role_id", "-since", "pk"), s.PositionSerializer)
-
-    @extend_schema(summary=_("Asignar un cargo (administradores)"), request=s.PositionAssignSerializer,
-                   responses={201: s.PositionSerializer, **errors(400, 403)})
-    def post(self, request: Request) -> Response:
-        require_admin(self.scope)
-        body = self.body(s.PositionAssignSerializer)
-        position = orgs.position_assign(user=body["user"], role=body["role"], unit=body["unit"], by=request.user,
-                                        reason=body["reason"], nivel=body["nivel"])
-        return Response(s.PositionSerializer(position).data, status=status.HTTP_201_CREATED)
-
-
-@extend_schema(tags=["cargos"])
-class PositionEndView(ApiView):
-    serializer_class = s.ReasonSerializer
-    permission_classes = [IsAuthenticated, IsOfficer]
-
-    @extend_schema(summary=_("Terminar un cargo (administradores)"), request=s.ReasonSerializer,
-                   responses={200: s.PositionSerializer, **errors(400, 403, 404)})
-    def post(self, request: Request, pk: str) -> Response:
-        require_admin(self.scope)
-        reason = self.body(s.ReasonSerializer)["reason"]
-        position = Position.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
-        if position is None:
-            raise access.NotVisible
-        position = orgs.position_end(position=position, by=request.user, reason=reason)
-        return Response(s.PositionSerializer(position).data)
-
-
-@extend_schema(tags=["cargos"])
-class PositionReplaceView(ApiView):
-    serializer_class = s.PositionReplaceSerializer
-    permission_classes = [IsAuthenticated, IsOfficer]
-
-    @extend_schema(summary=_("Reemplazar al titular de un cargo (administradores)"),
-                   request=s.PositionReplaceSerializer,
-                   responses={201: s.PositionSerializer, **errors(400, 403)})
-    def post(self, request: Request) -> Response:
-        require_admin(self.scope)
-        body = self.body(s.PositionReplaceSerializer)
-        position = orgs.position_replace(unit=body["unit"], role=body["role"], user=body["user"], by=request.user,
-                                         reason=body["reason"], nivel=body["nivel"])
-        return Response(s.PositionSerializer(position).data, status=status.HTTP_201_CREATED)
-
-
-class NotFoundView(ApiView):
-    """Any other path under /api/v1/: the same JSON 404 as a missing record."""
-
-    permission_classes: list = []
-
-    @extend_schema(exclude=True)
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        raise access.NotVisible
-
-    post = put = patch = delete = get
 
 
 # --- Documents ----------------------------------------------------------------------------------
@@ -541,22 +354,27 @@ class DocumentUploadView(ApiView):
                    responses={201: s.DocumentSerializer, **errors(400, 413)})
     def post(self, request: Request) -> Response:
         body = self.body(s.DocumentUploadSerializer)
-        scope = self.scope
-        allowed = {d.start_form_key for d in access.startable_definitions(scope)}
-        allowed |= set(access.workable_tasks(scope).values_list("form_key", flat=True).distinct())
-        if body["form"] not in allowed - {""}:
-            raise access.NotAllowed(gettext(
-                "Solo puede subir documentos para los formularios de trámites que usted inicia "
-                "o de tareas que le corresponden."))
-        form = form_or_none(body["form"])
-        field = field_schema_at(form, body["field"]) if form is not None else {}
-        if field.get("format") != "document":
-            message = gettext("Ese formulario no tiene un campo de documento con ese nombre.")
-            raise services.FormInvalid({"field": [message]})
-        try:
-            document = store_upload(body["file"], field_schema=field, user=request.user)
-        except UploadRejected as exc:
-            raise services.FormInvalid({"file": [exc.message]}) from exc
-        log_activity(actor=request.user, action="document_uploaded", obj=document,
-                     data={"form": body["form"], "field": body["field"], "size": document.size})
+        document = services.document_upload(user=request.user, form_key=body["form"], field=body["field"],
+                                            file=body["file"])
         return Response(s.DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+
+urlpatterns = [
+    path("processes/", ProcessListView.as_view(), name="process-list"),
+    path("processes/<str:key>/start/", ProcessStartView.as_view(), name="process-start"),
+    path("tasks/", TaskListView.as_view(), name="task-list"),
+    path("tasks/counts/", TaskCountsView.as_view(), name="task-counts"),
+    path("tasks/<str:pk>/", TaskDetailView.as_view(), name="task-detail"),
+    path("tasks/<str:pk>/claim/", TaskClaimView.as_view(), name="task-claim"),
+    path("tasks/<str:pk>/unclaim/", TaskUnclaimView.as_view(), name="task-unclaim"),
+    path("tasks/<str:pk>/complete/", TaskCompleteView.as_view(), name="task-complete"),
+    path("instances/", InstanceAdminListView.as_view(), name="instance-list"),
+    path("instances/mine/", MyInstanceListView.as_view(), name="instance-mine"),
+    path("instances/<str:pk>/", InstanceDetailView.as_view(), name="instance-detail"),
+    *[
+        path(f"instances/<str:pk>/{action}/", InstanceActionView.as_view(action_name=action),
+             name=f"instance-{action}")
+        for action in INSTANCE_ACTIONS
+    ],
+    path("documents/", DocumentUploadView.as_view(), name="document-upload"),
+]

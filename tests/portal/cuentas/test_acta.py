@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from portal.core.models import ActivityLog
 from portal.orgs.models import Person
 from portal.work import services as work
+from tests.roundtrip import assert_round_trip
 
 from .conftest import PROCEDURES, new_dni, open_task, request_data, verification
 
@@ -28,7 +29,9 @@ def _approved_personal_alta(person):
     subject = {"nombres": "Lizbeth", "apellidos": "Quispe Mamani", "dni": dni}
     instance = work.process_start(user=director, key=ALTA_PERSONAL.key, data=request_data(
         ALTA_PERSONAL, director, subject=subject, signatory_dni=director.dni))
+    assert_round_trip(instance)
     work.task_complete(user=director, task_pk=open_task(instance, "verificar").pk, data=verification(instance))
+    assert_round_trip(instance)  # waiting at the hand-over
     return director, subject, instance
 
 
@@ -148,7 +151,9 @@ def test_no_acta_once_the_handover_is_recorded(cuentas, person, client):
     director, subject, instance = _approved_personal_alta(person)
     client.force_login(director)
     assert client.get(f"/cuentas/acta/{instance.pk}.pdf").status_code == 200
+    assert_round_trip(instance)
     work.task_complete(user=director, task_pk=open_task(instance, "entregar").pk, data={
         "fecha_entrega": timezone.localdate().isoformat(), "modalidad": "presencial",
         "recibido_por_dni": subject["dni"]})
+    assert_round_trip(instance)
     assert client.get(f"/cuentas/acta/{instance.pk}.pdf").status_code == 404

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -87,9 +88,10 @@ def test_the_acta_is_a_pdf_with_the_person_the_username_and_a_working_one_time_l
 
     client.logout()
     assert client.get(link).status_code == 200
-    client.post(link, {"new_password1": "Una-clave-larga-2026", "new_password2": "Una-clave-larga-2026"})
+    response = client.post(link, {"new_password1": "Una-clave-larga-2026", "new_password2": "Una-clave-larga-2026"})
+    assert response.status_code == 302 and response.url == reverse("login")
     user.refresh_from_db()
-    assert user.is_active and user.has_usable_password()
+    assert user.is_active and user.check_password("Una-clave-larga-2026")
     assert "pida a quien tramitó su alta un enlace nuevo" in client.get(link).content.decode()  # used once
 
     # With the password set, a new acta says so and carries no link.

@@ -115,8 +115,10 @@ def test_a_director_cannot_request_for_another_ie(cuentas, person):
     # A Director cannot start the Director alta for IE B (only its UGEL registers that).
     director_data = request_data(ALTA_DIRECTOR, director_a, subject=_subject("Eva"), signatory_dni=director_a.dni)
     director_data["codigo_modular"] = "0301234-0"
-    with pytest.raises((work.FormInvalid, access.NotAllowed)):
+    with pytest.raises(work.FormInvalid) as refused:
         work.process_start(user=director_a, key=ALTA_DIRECTOR.key, data=director_data)
+    assert refused.value.errors == {
+        "codigo_modular": ["Usted solo puede presentar solicitudes de su IE (AUGUSTO B. LEGUIA)."]}
 
 
 @pytest.mark.django_db

@@ -178,11 +178,13 @@ def test_approved_request(proc, kind, cuentas, person, client, django_capture_on
     assert_round_trip(instance)  # the finished state restores too
     assert instance.status == InstanceStatus.COMPLETED
     assert final_data(instance)["resultado"]["estado"] == ("creada" if proc.alta else "baja")
-    # The requester is told (e-mail + portal notice).
-    told = Notification.objects.filter(user=requester, instance=instance)
-    assert told.exists()
+    # The requester is told once (e-mail + portal notice); a former Director asking for their
+    # own baja gets the notice of the person removed.
+    expected = "cuenta_creada" if proc.alta else "cuenta_baja_persona" if holder == requester else "cuenta_baja"
+    assert list(Notification.objects.filter(user=requester, instance=instance).values_list(
+        "template", flat=True)) == [expected]
     deliver_mail()
-    assert any(requester.email in m.to for m in mail.outbox)
+    assert len([m for m in mail.outbox if requester.email in m.to]) == 1
 
 
 @pytest.mark.django_db
@@ -251,6 +253,7 @@ def test_replacement_of_the_current_holder(proc, kind, cuentas, person, client, 
     assert Position.objects.filter(role_id=proc.rol, unit__code=proc.unit, nivel=proc.nivel,
                                    until__isnull=True).count() == 1
     # The old holder is informed, by e-mail and in the portal.
-    assert Notification.objects.filter(user=old, instance=instance).exists()
+    assert list(Notification.objects.filter(user=old, instance=instance).values_list(
+        "template", flat=True)) == ["cuenta_reemplazada"]
     deliver_mail()
-    assert any(old.email in m.to for m in mail.outbox)
+    assert len([m for m in mail.outbox if old.email in m.to]) == 1

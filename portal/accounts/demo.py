@@ -81,3 +81,8 @@ def seed_account_requests(users: dict[str, Any], report: Any) -> None:
             report.skipped_requests.append(f"{key} ({username}): {exc}")
             continue
         report.instances_started.append(f"{key} ({username})")
+
+
+def seed(*, users: dict[str, Any], report: Any) -> None:
+    """The accounts part of `seed_demo` (called by `portal.core.demo.demo_seed`)."""
+    seed_account_requests(users, report)

@@ -1,4 +1,4 @@
-"""Demo data for a local run (`manage.py seed_demo`): an org tree and one officer per role.
+"""The orgs part of the demo (`manage.py seed_demo`): an org tree and one officer per role.
 
 Everything here is synthetic except the shape of the country: the 26 DRE/GRE are the
 real regional education offices, the UGELs are real ones, and the two IEs of the
@@ -12,24 +12,24 @@ stable codes and usernames and written only when they differ from the data below
 second run writes nothing at all. Units and positions go through `portal.orgs.services`
 (one ActivityLog row per change); demo users and their Person rows are written
 directly and are not logged: they exist only on development machines.
+
+The other apps seed their own demo data on top of these officers (`portal.work.demo`,
+`portal.accounts.demo`); `portal.core.demo.demo_seed` calls them in order.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
-
-from portal.core.management.commands.seed_admin import DEFAULT_PASSWORD
 
 from . import services
 from .models import Gestion, Modalidad, Nivel, OrgUnit, Person, Position, Role, UnitKind
 
-# The published demo password (README) is seed_admin's; override it with DEMO_PASSWORD.
-PASSWORD_ENV = "DEMO_PASSWORD"  # noqa: S105 - the variable's name, not a password
+if TYPE_CHECKING:
+    from portal.core.demo import SeedReport
+
 DEMO_REASON = "Datos de demostración (manage.py seed_demo)"
 DEMO_EMAIL_DOMAIN = "demo.siagie.example"
 
@@ -242,31 +242,6 @@ USERS = [
 ]
 
 
-@dataclass
-class SeedReport:
-    units_created: int = 0
-    units_updated: int = 0
-    users_created: int = 0
-    users_updated: int = 0
-    positions_created: int = 0
-    instances_started: list[str] = field(default_factory=list)
-    skipped_requests: list[str] = field(default_factory=list)  # demo account requests refused, with why
-    logins: list[tuple[str, str, str]] = field(default_factory=list)  # (username, role name, unit)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.units_created or self.units_updated or self.users_created or self.users_updated
-                    or self.positions_created or self.instances_started)
-
-
-def demo_password() -> tuple[str, str]:
-    """The demo password and where it came from (for the printed summary)."""
-    value = os.environ.get(PASSWORD_ENV)
-    if value:
-        return value, f"environment variable {PASSWORD_ENV}"
-    return DEFAULT_PASSWORD, f"the default: {PASSWORD_ENV} is not set"
-
-
 # --- units ----------------------------------------------------------------------------------
 
 
@@ -360,98 +335,12 @@ def _seed_position(spec: DemoUser, user, units: dict[str, OrgUnit], report: Seed
     report.positions_created += 1
 
 
-# --- demo instances -----------------------------------------------------------------------
-
-
-def _sample_value(name: str, node: dict[str, Any], dni: str) -> Any:
-    """A plausible value for one form field from its schema, or None when unsure."""
-    for key in ("default", "const"):
-        if key in node:
-            return node[key]
-    if node.get("examples"):
-        return node["examples"][0]
-    if node.get("enum"):
-        return node["enum"][0]
-    if node.get("oneOf") and isinstance(node["oneOf"][0], dict) and "const" in node["oneOf"][0]:
-        return node["oneOf"][0]["const"]
-    kind, fmt = node.get("type"), node.get("format")
-    if kind == "boolean":
-        return False
-    if kind in ("integer", "number"):
-        return node.get("minimum", 1)
-    if kind != "string" or "pattern" in node:
-        return None
-    if fmt == "dni" or name in ("dni", "numero_documento"):
-        return dni
-    if fmt == "email":
-        return f"demo@{DEMO_EMAIL_DOMAIN}"
-    if fmt == "date":
-        return "2026-03-02"
-    if fmt:
-        return None
-    return "Demostración"
-
-
-def _sample_data(schema: dict[str, Any], dni: str) -> dict[str, Any] | None:
-    data = {}
-    for name, node in (schema.get("properties") or {}).items():
-        value = _sample_value(name, node if isinstance(node, dict) else {}, dni)
-        if value is None:
-            if name in schema.get("required", ()):
-                return None
-            continue
-        data[name] = value
-    return data
-
-
-def _start_demo_instances(users: dict[str, Any], report: SeedReport) -> None:
-    """Start one instance of each deployed process that a demo officer may start, so the
-    inboxes are not empty. Processes whose start form the sample values do not satisfy
-    are skipped; a process a demo user already started is not started again."""
-    from engine.errors import EngineError
-    from engine.models import ProcessInstance
-    from portal.work import access
-    from portal.work import services as work
-
-    definitions = list(access.latest_definitions().defer("xml"))
-    if not definitions:
-        return
-    from portal.schemaforms.loader import FormError, load_form
-
-    by_role = {spec.role: users[spec.username] for spec in reversed(USERS)}  # first listed wins
-    dni_of = {spec.username: spec.dni for spec in USERS}
-    for definition in definitions:
-        if definition.key.startswith(("alta_", "baja_")):
-            continue  # account procedures get realistic requests with documents (accounts.demo)
-        starter = next((by_role[r] for r in definition.start_roles if r in by_role), None)
-        if starter is None or ProcessInstance.objects.filter(
-                definition__key=definition.key, started_by=starter).exists():
-            continue
-        data: dict[str, Any] | None = {}
-        if definition.start_form_key:
-            try:
-                schema = load_form(definition.start_form_key).schema
-            except FormError:
-                continue
-            data = _sample_data(schema, dni_of[starter.username])
-        if data is None:
-            continue
-        try:
-            with transaction.atomic():
-                work.process_start(user=starter, key=definition.key, data=data)
-        except (work.FormInvalid, access.NotAllowed, access.NotVisible, EngineError, FormError):
-            continue  # a demo nicety: a refused start (and its incident) is rolled back and skipped
-        report.instances_started.append(f"{definition.key} ({starter.username})")
-
-
 # --- entry point --------------------------------------------------------------------------
 
 
-@transaction.atomic
-def demo_seed(*, password: str, start_instances: bool = True) -> SeedReport:
-    """Create or restore the demo org tree, officers and (optionally) a few instances.
-    Rows that already match are not touched."""
-    report = SeedReport()
+def seed(*, password: str, report: SeedReport) -> dict[str, Any]:
+    """Create or restore the demo org tree and its officers; return the officers by
+    username. Rows that already match are not touched. Call inside a transaction."""
     units = _seed_units(report)
     users = {}
     for spec in USERS:
@@ -460,9 +349,4 @@ def demo_seed(*, password: str, start_instances: bool = True) -> SeedReport:
         role_name = Role.objects.values_list("name", flat=True).get(code=spec.role)
         where = f"{units[spec.unit].name} ({spec.unit})"
         report.logins.append((spec.username, role_name + (f" ({spec.nivel})" if spec.nivel else ""), where))
-    if start_instances:
-        _start_demo_instances(users, report)
-        from portal.accounts.demo import seed_account_requests
-
-        seed_account_requests(users, report)
-    return report
+    return users

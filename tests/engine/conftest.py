@@ -9,8 +9,7 @@ import pytest
 from engine import services
 from engine.models import HumanTask, HumanTaskState, ProcessInstance
 from engine.registry import DefaultLaneResolver, DirectoryFormCatalogue, registry
-from engine.runtime import load_workflow, loaded_spec
-from engine.serialization import dump_workflow
+from tests.roundtrip import assert_round_trip  # noqa: F401 - the engine tests import it from here
 
 HERE = Path(__file__).parent
 DIAGRAMS = HERE / "diagrams"
@@ -55,10 +54,3 @@ def open_tasks(instance: ProcessInstance) -> list[HumanTask]:
 
 def open_task(instance: ProcessInstance, element_id: str) -> HumanTask:
     return HumanTask.objects.get(instance=instance, state=HumanTaskState.OPEN, element_id=element_id)
-
-
-def assert_round_trip(instance: ProcessInstance) -> None:
-    """The stored state restores to a workflow that serializes back identically."""
-    instance.refresh_from_db()
-    wf = load_workflow(instance, loaded_spec(instance))
-    assert dump_workflow(wf) == instance.state

@@ -47,7 +47,8 @@ def test_a_re_sent_link_works_and_the_account_is_activated_once(client, new_user
     _row, first = send(new_user)
     _row, second = send(new_user)
     path = LINK.search(second.body).group(1)
-    client.post(path, {"new_password1": "Huancavelica-2026", "new_password2": "Huancavelica-2026"})
+    response = client.post(path, {"new_password1": "Huancavelica-2026", "new_password2": "Huancavelica-2026"})
+    assert response.status_code == 302
     new_user.refresh_from_db()
     assert new_user.is_active and new_user.check_password("Huancavelica-2026")
     response = client.get(LINK.search(first.body).group(1))

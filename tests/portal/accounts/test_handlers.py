@@ -103,7 +103,8 @@ def test_an_approved_alta_creates_the_account_and_stores_it_in_the_case(org, off
     assert "rquispe" in message.body
     path = re.search(r"https?://[^/\s]+(/cuenta/activar/\S+/)", message.body).group(1)
     password = "Huancavelica-2026"
-    client.post(path, {"new_password1": password, "new_password2": password})
+    response = client.post(path, {"new_password1": password, "new_password2": password})
+    assert response.status_code == 302
     user.refresh_from_db()
     assert user.is_active and user.check_password(password)
 

@@ -149,7 +149,11 @@ def test_a_baja_of_the_holder_passes_and_the_replacement_check_does_not_apply(wi
     with_dni("estadistico_ugel", "UGEL-03", BASE["dni"])
     checks = _checks({**BASE, "rol": "estadistico_ugel"}, "baja_dre_ugel", "UGEL-03", "director_ugel")
     assert checks["cargo_actual"]["ok"] is True and checks["titular"]["ok"] is None
-    assert checks["formato_correo"]["ok"] is None or checks["formato_correo"]["ok"] is True
+    # An address given is checked like any other (a baja needs none: without it the check does not apply).
+    assert (checks["formato_correo"]["ok"], checks["formato_correo"]["detalle"]) == (True, BASE["correo"])
+    no_email = {key: value for key, value in BASE.items() if key != "correo"}
+    assert _checks({**no_email, "rol": "estadistico_ugel"}, "baja_dre_ugel", "UGEL-03",
+                   "director_ugel")["formato_correo"]["ok"] is None
 
 
 @pytest.mark.django_db

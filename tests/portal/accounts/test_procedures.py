@@ -31,6 +31,7 @@ from tests.portal.cuentas.conftest import (
     request_data,
     verification,
 )
+from tests.roundtrip import assert_round_trip
 
 ROOT = Path(django_settings.BASE_DIR)
 PORTAL = "https://flujos.minedu.gob.pe"
@@ -91,6 +92,7 @@ def test_preparar_places_the_request_fixes_the_deadline_and_sees_the_holder(cuen
     p = proc("alta_dre_ugel", "especialista_nivel_educativo")
     data = request_data(p, director_ugel, subject=newcomer(), signatory_dni=director_ugel.dni)
     instance = work.process_start(user=director_ugel, key=p.key, data=data)
+    assert_round_trip(instance)
 
     task = open_task(instance, "verificar")
     prep = task_data(task)["preparacion"]
@@ -117,6 +119,7 @@ def test_preparar_places_a_director_in_the_ie_the_ugel_names(cuentas, persona):
     data = request_data(proc("alta_director_ie"), especialista, subject=person, signatory_dni=person["dni"])
     data["codigo_modular"] = "0584714"  # anexo 0 implied
     instance = work.process_start(user=especialista, key="alta_director_ie", data=data)
+    assert_round_trip(instance)
     task = open_task(instance, "verificar")
     prep = task_data(task)["preparacion"]
     assert (prep["rol"], prep["unidad"], prep["unidad_nombre"]) == ("director_ie", IE_A, "AUGUSTO B. LEGUIA")
@@ -149,6 +152,7 @@ def test_a_rejection_tells_the_requester_each_failed_requirement(cuentas, person
     p = proc("alta_dre_ugel", "estadistico_ugel")
     instance = work.process_start(user=director_ugel, key=p.key, data=request_data(
         p, director_ugel, subject=person, signatory_dni=director_ugel.dni))
+    assert_round_trip(instance)
     answer = verification(instance, fail="req_oficio", observation="El oficio no lleva la firma del Director.")
     answer["observacion_general"] = "Vuelva a enviarlo firmado."
     mail.outbox.clear()
@@ -181,6 +185,7 @@ def test_an_alta_replacing_the_holder_tells_the_requester_and_the_old_holder(cue
     p = proc("alta_dre_ugel", "estadistico_ugel")
     instance = work.process_start(user=director_ugel, key=p.key, data=request_data(
         p, director_ugel, subject=person, signatory_dni=director_ugel.dni))
+    assert_round_trip(instance)
     seen = prechecks.live_checks(instance)["titular_visto"]
     assert seen == str(Position.objects.get(user=old).pk)
     mail.outbox.clear()
@@ -215,6 +220,7 @@ def test_a_baja_tells_the_requester_and_the_person_removed(cuentas, persona, org
     p = proc("baja_dre_ugel", "estadistico_ugel")
     instance = work.process_start(user=director_ugel, key=p.key, data=request_data(
         p, director_ugel, subject=about(holder), signatory_dni=director_ugel.dni))
+    assert_round_trip(instance)
     work.task_complete(user=admin, task_pk=open_task(instance, "verificar").pk, data=verification(instance))
 
     assert final_data(instance)["resultado"] == {"estado": "baja", "avisos": 2}
@@ -236,6 +242,7 @@ def test_a_member_of_staff_asking_for_their_own_baja_gets_one_notice(cuentas, pe
     docente = persona("personal_ie", IE_A)
     instance = work.process_start(user=docente, key="baja_personal_ie", data={
         **{k: v for k, v in about(docente).items() if k != "correo"}, "motivo": "Traslado a otra IE."})
+    assert_round_trip(instance)
     work.task_complete(user=director, task_pk=open_task(instance, "verificar").pk, data=verification(instance))
 
     assert final_data(instance)["resultado"] == {"estado": "baja", "avisos": 1}
@@ -259,6 +266,7 @@ def test_enviar_acceso_sends_no_link_to_an_account_that_has_a_password(cuentas, 
     p = proc("alta_dre_ugel", "estadistico_ugel")
     instance = work.process_start(user=director_ugel, key=p.key, data=request_data(
         p, director_ugel, subject=about(existing), signatory_dni=director_ugel.dni))
+    assert_round_trip(instance)
     work.task_complete(user=admin, task_pk=open_task(instance, "verificar").pk, data=verification(instance))
 
     final = final_data(instance)
@@ -277,6 +285,7 @@ LATE = lima(2026, 9, 15, 9, 0)  # well past three working days
 def _overdue(instance) -> HumanTask:
     with time_machine.travel(LATE, tick=False):
         assert engine.fire_due_timers() == [instance.pk]
+    assert_round_trip(instance)  # the reminder branch ran; the verification still waits
     task = open_task(instance, "verificar")
     assert task.state == HumanTaskState.OPEN  # the timer does not interrupt the verification
     return task
@@ -290,6 +299,7 @@ def test_an_overdue_claimed_verification_reminds_its_claimer_and_escalates(cuent
     with time_machine.travel(START, tick=False):
         instance = work.process_start(user=coordinador, key=p.key, data=request_data(
             p, coordinador, subject=newcomer(), signatory_dni=""))
+        assert_round_trip(instance)
         work.task_claim(user=admin, task_pk=open_task(instance, "verificar").pk)
     task = _overdue(instance)
 
@@ -305,6 +315,7 @@ def test_an_overdue_claimed_verification_reminds_its_claimer_and_escalates(cuent
     deliver_mail()
     assert len(mails_to(admin)) == 1 and not mails_to(other_admin) and len(mails_to(coordinador)) == 1
     # The verifier still decides afterwards; the reminder branch left its count in the case.
+    assert_round_trip(task.instance)
     work.task_complete(user=admin, task_pk=task.pk, data=verification(instance, fail="req_correo",
                                                                       observation="Sin correo de solicitud."))
     assert final_data(instance)["recordatorio"] == {"recordatorio_a": 1, "supervisores": 1}
@@ -319,6 +330,7 @@ def test_an_unclaimed_director_verification_goes_to_the_ies_ugel_specialist(cuen
     with time_machine.travel(START, tick=False):
         instance = work.process_start(user=director, key=p.key, data=request_data(
             p, director, subject=newcomer(), signatory_dni=""))
+        assert_round_trip(instance)
     _overdue(instance)
 
     assert [n.user for n in notices(instance, "cuenta_recordatorio")] == [director]
@@ -333,6 +345,7 @@ def test_an_overdue_verification_without_a_supervisor_is_still_flagged(cuentas, 
     with time_machine.travel(START, tick=False):
         instance = work.process_start(user=director_ugel, key=p.key, data=request_data(
             p, director_ugel, subject=newcomer(), signatory_dni=director_ugel.dni))
+        assert_round_trip(instance)
     task = _overdue(instance)
 
     assert task.escalated_at is not None and "0 supervisor(es)" in task.escalation_note
@@ -358,6 +371,7 @@ def test_live_checks_show_the_tree_as_it_is_now_in_a_handful_of_queries(cuentas,
     p = proc("alta_dre_ugel", "estadistico_ugel")
     instance = work.process_start(user=director_ugel, key=p.key, data=request_data(
         p, director_ugel, subject=newcomer(), signatory_dni=director_ugel.dni))
+    assert_round_trip(instance)
     assert task_data(open_task(instance, "verificar"))["preparacion"]["titular"] is None
     assert prechecks.live_checks(instance)["titular_visto"] == "ninguno"
     # Meanwhile someone is appointed and the signatory leaves office.

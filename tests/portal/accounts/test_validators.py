@@ -25,6 +25,7 @@ from tests.portal.cuentas.conftest import (
     new_dni,
     request_data,
 )
+from tests.roundtrip import assert_round_trip
 
 ROOT = Path(django_settings.BASE_DIR)
 IE_A, IE_B = "0584714-0", "0301234-0"  # IE A under UGEL-03, IE B under UGEL-04
@@ -126,6 +127,7 @@ def test_a_ugel_specialist_cannot_name_an_ie_of_another_ugel(cuentas, persona):
     assert errors["codigo_modular"] == ["La IE AUGUSTO B. LEGUIA no pertenece a su UGEL (UGEL 04 Comas)."]
     data["codigo_modular"] = "0301234"  # its own IE, anexo 0 implied
     instance = work.process_start(user=especialista, key="alta_director_ie", data=data)
+    assert_round_trip(instance)
     assert HumanTask.objects.get(instance=instance, state=HumanTaskState.OPEN).unit == "UGEL-04"
 
 
@@ -226,6 +228,7 @@ def test_a_correction_must_point_to_the_requesters_own_rejected_case(cuentas, pe
     data = request_data(proc("alta_dre_ugel", "estadistico_ugel"), other, subject=subject(),
                         signatory_dni=other.dni)
     theirs = work.process_start(user=other, key="alta_dre_ugel", data=data)
+    assert_round_trip(theirs)
     mine = request_data(proc("alta_dre_ugel", "estadistico_ugel"), director_ugel, subject=subject(),
                         signatory_dni=director_ugel.dni)
     errors = refused(director_ugel, "alta_dre_ugel", {**mine, "corrige_a": theirs.pk})
@@ -254,6 +257,7 @@ def _verification_task(persona):
     data = request_data(proc("alta_dre_ugel", "estadistico_ugel"), director_ugel, subject=subject(),
                         signatory_dni=director_ugel.dni)
     instance = work.process_start(user=director_ugel, key="alta_dre_ugel", data=data)
+    assert_round_trip(instance)
     return admin, HumanTask.objects.get(instance=instance, element_id="verificar", state=HumanTaskState.OPEN)
 
 
@@ -288,6 +292,7 @@ def test_rejecting_needs_an_unmet_requirement_with_its_reason(cuentas, persona):
     # A consistent rejection goes through.
     data = {**CHECKLIST, "req_rd": {"cumple": "no", "observacion": "La RD es de otra persona."},
             "cumple_requisitos": "no"}
+    assert_round_trip(task.instance)
     work.task_complete(user=admin, task_pk=task.pk, data=data)
     task.refresh_from_db()
     assert task.state == HumanTaskState.COMPLETED

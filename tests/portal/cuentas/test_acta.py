@@ -8,12 +8,14 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
 from portal.core.models import ActivityLog
 from portal.orgs.models import Person
 from portal.work import services as work
+from tests.roundtrip import assert_round_trip
 
 from .conftest import PROCEDURES, new_dni, open_task, request_data, verification
 
@@ -28,7 +30,9 @@ def _approved_personal_alta(person):
     subject = {"nombres": "Lizbeth", "apellidos": "Quispe Mamani", "dni": dni}
     instance = work.process_start(user=director, key=ALTA_PERSONAL.key, data=request_data(
         ALTA_PERSONAL, director, subject=subject, signatory_dni=director.dni))
+    assert_round_trip(instance)
     work.task_complete(user=director, task_pk=open_task(instance, "verificar").pk, data=verification(instance))
+    assert_round_trip(instance)  # waiting at the hand-over
     return director, subject, instance
 
 
@@ -84,9 +88,10 @@ def test_the_acta_is_a_pdf_with_the_person_the_username_and_a_working_one_time_l
 
     client.logout()
     assert client.get(link).status_code == 200
-    client.post(link, {"new_password1": "Una-clave-larga-2026", "new_password2": "Una-clave-larga-2026"})
+    response = client.post(link, {"new_password1": "Una-clave-larga-2026", "new_password2": "Una-clave-larga-2026"})
+    assert response.status_code == 302 and response.url == reverse("login")
     user.refresh_from_db()
-    assert user.is_active and user.has_usable_password()
+    assert user.is_active and user.check_password("Una-clave-larga-2026")
     assert "pida a quien tramitó su alta un enlace nuevo" in client.get(link).content.decode()  # used once
 
     # With the password set, a new acta says so and carries no link.
@@ -148,7 +153,9 @@ def test_no_acta_once_the_handover_is_recorded(cuentas, person, client):
     director, subject, instance = _approved_personal_alta(person)
     client.force_login(director)
     assert client.get(f"/cuentas/acta/{instance.pk}.pdf").status_code == 200
+    assert_round_trip(instance)
     work.task_complete(user=director, task_pk=open_task(instance, "entregar").pk, data={
         "fecha_entrega": timezone.localdate().isoformat(), "modalidad": "presencial",
         "recibido_por_dni": subject["dni"]})
+    assert_round_trip(instance)
     assert client.get(f"/cuentas/acta/{instance.pk}.pdf").status_code == 404

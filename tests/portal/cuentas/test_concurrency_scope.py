@@ -14,6 +14,7 @@ from portal.accounts import prechecks
 from portal.orgs.models import Position
 from portal.work import access
 from portal.work import services as work
+from tests.roundtrip import assert_round_trip
 from tests.threads import in_threads
 
 from .conftest import PROCEDURES, new_dni, open_task, request_data, verification
@@ -36,6 +37,7 @@ def _two_requests(person):
         subject = _subject(name)
         data = request_data(ALTA_DRE, requester, subject=subject, signatory_dni=requester.dni)
         instance = work.process_start(user=requester, key=ALTA_DRE.key, data=data)
+        assert_round_trip(instance)
         cases.append((instance, subject, person(*ALTA_DRE.verifier)))
     return cases
 
@@ -50,10 +52,12 @@ def test_second_verifier_who_saw_no_holder_is_refused_with_the_holder_named(cuen
     seen_first = prechecks.live_checks(first)["titular_visto"]
     seen_second = prechecks.live_checks(second)["titular_visto"]
     assert seen_first == seen_second == "ninguno"
+    assert_round_trip(first)
     work.task_complete(user=v1, task_pk=open_task(first, "verificar").pk,
                        data=verification(first, titular_visto=seen_first))
     [holder] = _holders()
     task = open_task(second, "verificar")
+    assert_round_trip(task.instance)
     with pytest.raises(ConflictError) as refused:
         work.task_complete(user=v2, task_pk=task.pk, data=verification(second, titular_visto=seen_second))
     assert holder.user.last_name in str(refused.value)  # a clear message naming the new holder
@@ -66,6 +70,7 @@ def test_second_verifier_who_saw_no_holder_is_refused_with_the_holder_named(cuen
     # Looking again, the verifier now sees the holder and may approve the replacement.
     live = prechecks.live_checks(second)
     assert live["titular"]["position_id"] == holder.pk
+    assert_round_trip(task.instance)
     work.task_complete(user=v2, task_pk=task.pk, data=verification(second, titular_visto=live["titular_visto"]))
     [new_holder] = _holders()
     assert new_holder.pk != holder.pk
@@ -104,13 +109,16 @@ def test_a_director_cannot_request_for_another_ie(cuentas, person):
     data = request_data(ALTA_PERSONAL, director_a, subject=subject, signatory_dni=director_a.dni)
     # The Director of IE A files for their own IE; there is no field to name IE B.
     instance = work.process_start(user=director_a, key=ALTA_PERSONAL.key, data=data)
+    assert_round_trip(instance)
     assert prechecks.live_checks(instance)  # computed
     assert open_task(instance, "verificar").unit == "0584714-0"
     # A Director cannot start the Director alta for IE B (only its UGEL registers that).
     director_data = request_data(ALTA_DIRECTOR, director_a, subject=_subject("Eva"), signatory_dni=director_a.dni)
     director_data["codigo_modular"] = "0301234-0"
-    with pytest.raises((work.FormInvalid, access.NotAllowed)):
+    with pytest.raises(work.FormInvalid) as refused:
         work.process_start(user=director_a, key=ALTA_DIRECTOR.key, data=director_data)
+    assert refused.value.errors == {
+        "codigo_modular": ["Usted solo puede presentar solicitudes de su IE (AUGUSTO B. LEGUIA)."]}
 
 
 @pytest.mark.django_db
@@ -119,6 +127,7 @@ def test_a_director_cannot_verify_another_ies_request(cuentas, person):
     director_b = person("director_ie", "0301234-0")
     data = request_data(ALTA_PERSONAL, director_a, subject=_subject("Ana"), signatory_dni=director_a.dni)
     instance = work.process_start(user=director_a, key=ALTA_PERSONAL.key, data=data)
+    assert_round_trip(instance)
     task = open_task(instance, "verificar")
     with pytest.raises(access.NotVisible):
         work.task_complete(user=director_b, task_pk=task.pk, data=verification(instance))
@@ -131,6 +140,7 @@ def test_a_ugel_specialist_cannot_verify_a_director_request_of_another_ugels_ie(
     subject = _subject("Eva")
     data = request_data(ALTA_DIRECTOR, ugel03, subject=subject, signatory_dni=subject["dni"])
     instance = work.process_start(user=ugel03, key=ALTA_DIRECTOR.key, data=data)
+    assert_round_trip(instance)
     task = open_task(instance, "verificar")
     assert (task.role, task.unit) == ("especialista_siagie_ugel", "UGEL-03")
     with pytest.raises(access.NotVisible):
@@ -152,11 +162,13 @@ def test_section_vi_an_oficio_signed_without_authority_is_flagged(cuentas, perso
                  "director_ugel_de_otra_ugel": lambda: person("director_ugel", "UGEL-04").dni}[who]()
     data = request_data(alta_ugel, requester, subject=_subject("Ana"), signatory_dni=signatory)
     instance = work.process_start(user=requester, key=alta_ugel.key, data=data)
+    assert_round_trip(instance)
     checks = {c["codigo"]: c for c in prechecks.live_checks(instance)["verificaciones"]}
     assert checks["firmante_autorizado"]["ok"] is False
     assert checks["firmante_autorizado"]["detalle"]
     # The same request signed by the UGEL's Director passes.
     data["oficio"]["firmante_dni"] = requester.dni
     signed = work.process_start(user=requester, key=alta_ugel.key, data=data)
+    assert_round_trip(signed)
     checks = {c["codigo"]: c for c in prechecks.live_checks(signed)["verificaciones"]}
     assert checks["firmante_autorizado"]["ok"] is True

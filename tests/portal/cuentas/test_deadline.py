@@ -13,6 +13,7 @@ from portal.accounts import prechecks
 from portal.notify.models import Notification
 from portal.work import services as work
 from tests.engine.test_timers_calendar import lima
+from tests.roundtrip import assert_round_trip
 
 from .conftest import PROCEDURES, deliver_mail, new_dni, open_task, request_data, verification
 
@@ -37,6 +38,7 @@ def test_overdue_verification_reminds_and_escalates_without_cancelling(cuentas, 
             django_capture_on_commit_callbacks(execute=True):
         data = request_data(ALTA_DIRECTOR, ugel, subject=subject, signatory_dni=subject["dni"])
         instance = work.process_start(user=ugel, key=ALTA_DIRECTOR.key, data=data)
+    assert_round_trip(instance)
     task = open_task(instance, "verificar")
     # Fri 24, Mon 27, Thu 30 → due Thu 30 Jul 09:00.
     assert task.due_at == lima(2026, 7, 30, 9, 0)
@@ -46,6 +48,7 @@ def test_overdue_verification_reminds_and_escalates_without_cancelling(cuentas, 
     with time_machine.travel(lima(2026, 7, 30, 9, 1), tick=False), \
             django_capture_on_commit_callbacks(execute=True):
         assert engine.fire_due_timers() == [instance.pk]
+    assert_round_trip(instance)  # the reminder branch ran; the verification still waits
     task.refresh_from_db()
     assert task.state == HumanTaskState.OPEN  # nothing cancelled: the verifier can still decide
     assert task.escalated_at is not None
@@ -58,6 +61,7 @@ def test_overdue_verification_reminds_and_escalates_without_cancelling(cuentas, 
         work.task_complete(user=ugel, task_pk=task.pk, data=verification(
             instance, titular_visto=prechecks.live_checks(instance)["titular_visto"]))
     assert open_task(instance, "entregar")
+    assert_round_trip(instance)
 
 
 @pytest.mark.django_db
@@ -67,4 +71,5 @@ def test_the_deadline_is_configurable(cuentas, person, settings):
     with time_machine.travel(lima(2026, 11, 2, 10, 0), tick=False):  # Monday
         data = request_data(ALTA_UGEL, director_ugel, subject=_subject(), signatory_dni=director_ugel.dni)
         instance = work.process_start(user=director_ugel, key=ALTA_UGEL.key, data=data)
+    assert_round_trip(instance)
     assert open_task(instance, "verificar").due_at == lima(2026, 11, 9, 10, 0)

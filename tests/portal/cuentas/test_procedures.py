@@ -3,21 +3,24 @@ and through the REST API: approval, rejection and, for one-holder posts, replace
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
 
 from engine.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
 from portal.accounts import prechecks
-from portal.accounts.services import activation_link
 from portal.notify.models import Notification
 from portal.orgs.models import Person, Position
 from portal.work import services as work
 from tests.engine.constructs import final_data
 from tests.portal.api.conftest import Api
+from tests.roundtrip import assert_round_trip
 
 from .conftest import PDF, PROCEDURES, Procedure, deliver_mail, document, new_dni, open_task, request_data, verification
 
@@ -26,7 +29,8 @@ FIELD_OF = {"correo.pdf": "correo_solicitud.archivo", "s09.pdf": "formulario_s09
 
 
 class Channel:
-    """Start and complete through the portal services or through /api/v1/."""
+    """Start and complete through the portal services or through /api/v1/. The stored state
+    round-trips after each start and before each task is completed."""
 
     def __init__(self, kind: str, client):
         self.kind, self.client = kind, client
@@ -47,11 +51,14 @@ class Channel:
 
     def start(self, proc: Procedure, user, data: dict[str, Any]) -> ProcessInstance:
         if self.kind == "servicio":
-            return work.process_start(user=user, key=proc.key, data=data)
-        response = Api(self.client, user).post(f"processes/{proc.key}/start/", {"data": data},
-                                               HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
-        assert response.status_code == 201, response.content
-        return ProcessInstance.objects.get(pk=response.json()["id"])
+            instance = work.process_start(user=user, key=proc.key, data=data)
+        else:
+            response = Api(self.client, user).post(f"processes/{proc.key}/start/", {"data": data},
+                                                   HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+            assert response.status_code == 201, response.content
+            instance = ProcessInstance.objects.get(pk=response.json()["id"])
+        assert_round_trip(instance)
+        return instance
 
     def titular_visto(self, user, task: HumanTask) -> str:
         if self.kind == "servicio":
@@ -60,6 +67,7 @@ class Channel:
         return body["panel"]["titular_visto"]
 
     def complete(self, user, task: HumanTask, data: dict[str, Any]) -> None:
+        assert_round_trip(task.instance)
         if self.kind == "servicio":
             work.task_complete(user=user, task_pk=task.pk, data=data)
             return
@@ -99,6 +107,27 @@ def _position(proc: Procedure, dni: str) -> Position | None:
                                    unit__code=proc.unit, until__isnull=True).first()
 
 
+ACTIVATION_PATH = re.compile(r"(?:https?://[^/\s]+)?(/cuenta/activar/[^/\s]+/[^/\s]+/)")
+NEW_PASSWORD = "Una-clave-larga-2026"
+
+
+def _follow_activation_link(message, new_user) -> None:
+    """The newcomer opens the link of the e-mail they got (filled in when it left), sets a
+    password and logs in with it, in a browser of their own."""
+    [path] = ACTIVATION_PATH.findall(message.body)
+    browser = Client()
+    page = browser.get(path)
+    assert page.status_code == 200
+    assert "Activar su cuenta" in page.content.decode() and new_user.username in page.content.decode()
+    response = browser.post(path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert response.status_code == 302 and response.url == reverse("login")
+    new_user.refresh_from_db()
+    assert new_user.is_active and new_user.check_password(NEW_PASSWORD)
+    login = browser.post(reverse("login"), {"username": new_user.username, "password": NEW_PASSWORD})
+    assert login.status_code == 302
+    assert browser.session["_auth_user_id"] == str(new_user.pk)
+
+
 def _finish_alta(proc: Procedure, channel: Channel, instance: ProcessInstance, verifier, subject) -> None:
     new_user = Person.objects.get(document_number=subject["dni"]).user
     if proc.ending == "confirmar_recepcion":
@@ -107,13 +136,8 @@ def _finish_alta(proc: Procedure, channel: Channel, instance: ProcessInstance, v
         # The e-mail carries a one-time link; following it opens the account.
         deliver_mail()
         [message] = [m for m in mail.outbox if subject["correo"] in m.to]
-        link = activation_link(user=new_user)
-        response = channel.client.post(link, {"new_password1": "Una-clave-larga-2026",
-                                              "new_password2": "Una-clave-larga-2026"})
-        assert response.status_code in (200, 302)
-        new_user.refresh_from_db()
-        assert new_user.is_active and new_user.has_usable_password()
         assert "contraseña" in message.body.lower()
+        _follow_activation_link(message, new_user)
         channel.complete(new_user, task, {"recibido": True})
     elif proc.ending == "entregar":
         task = open_task(instance, "entregar")
@@ -121,7 +145,8 @@ def _finish_alta(proc: Procedure, channel: Channel, instance: ProcessInstance, v
                                           "recibido_por_dni": subject["dni"]})
     else:
         deliver_mail()
-        assert any(subject["correo"] in m.to for m in mail.outbox), "the activation link was e-mailed"
+        [message] = [m for m in mail.outbox if subject["correo"] in m.to]  # the activation link was e-mailed
+        _follow_activation_link(message, new_user)
 
 
 @pytest.mark.django_db(transaction=False)
@@ -150,14 +175,16 @@ def test_approved_request(proc, kind, cuentas, person, client, django_capture_on
             assert _position(proc, subject["dni"]) is None
             holder.refresh_from_db()
             assert not holder.is_active  # no other position: the account is closed
-    instance.refresh_from_db()
+    assert_round_trip(instance)  # the finished state restores too
     assert instance.status == InstanceStatus.COMPLETED
     assert final_data(instance)["resultado"]["estado"] == ("creada" if proc.alta else "baja")
-    # The requester is told (e-mail + portal notice).
-    told = Notification.objects.filter(user=requester, instance=instance)
-    assert told.exists()
+    # The requester is told once (e-mail + portal notice); a former Director asking for their
+    # own baja gets the notice of the person removed.
+    expected = "cuenta_creada" if proc.alta else "cuenta_baja_persona" if holder == requester else "cuenta_baja"
+    assert list(Notification.objects.filter(user=requester, instance=instance).values_list(
+        "template", flat=True)) == [expected]
     deliver_mail()
-    assert any(requester.email in m.to for m in mail.outbox)
+    assert len([m for m in mail.outbox if requester.email in m.to]) == 1
 
 
 @pytest.mark.django_db
@@ -175,7 +202,7 @@ def test_rejected_request_tells_the_requester_which_requirement_failed(proc, cue
         observation = "El DNI del documento no coincide con el de la solicitud."
         channel.complete(verifier, task, verification(instance, fail="req_identidad", observation=observation,
                                                       titular_visto=channel.titular_visto(verifier, task)))
-    instance.refresh_from_db()
+    assert_round_trip(instance)  # the finished state restores too
     assert instance.status == InstanceStatus.COMPLETED
     assert final_data(instance)["resultado"]["estado"] == "rechazada"
     assert not HumanTask.objects.filter(instance=instance, state=HumanTaskState.OPEN).exists()
@@ -216,6 +243,7 @@ def test_replacement_of_the_current_holder(proc, kind, cuentas, person, client, 
         seen = channel.titular_visto(verifier, task)
         assert seen == str(live["titular"]["position_id"])
         channel.complete(verifier, task, verification(instance, titular_visto=seen))
+    assert_round_trip(instance)
     new = _position(proc, subject["dni"])
     assert new is not None
     old_position = Position.objects.get(user=old, role_id=proc.rol)
@@ -225,6 +253,7 @@ def test_replacement_of_the_current_holder(proc, kind, cuentas, person, client, 
     assert Position.objects.filter(role_id=proc.rol, unit__code=proc.unit, nivel=proc.nivel,
                                    until__isnull=True).count() == 1
     # The old holder is informed, by e-mail and in the portal.
-    assert Notification.objects.filter(user=old, instance=instance).exists()
+    assert list(Notification.objects.filter(user=old, instance=instance).values_list(
+        "template", flat=True)) == ["cuenta_reemplazada"]
     deliver_mail()
-    assert any(old.email in m.to for m in mail.outbox)
+    assert len([m for m in mail.outbox if old.email in m.to]) == 1

@@ -13,6 +13,7 @@ from engine.models import HumanTaskState, ProcessInstance
 from portal.orgs.models import Position
 from portal.work import panels
 from portal.work import services as work
+from tests.roundtrip import assert_round_trip
 
 from .conftest import PROCEDURES, new_dni, open_task, request_data, verification
 
@@ -45,6 +46,7 @@ def test_the_verifier_sees_failing_checks_and_the_holder(cuentas, person, client
     holder = person("estadistico_ugel", "UGEL-03", first="Fernando", last="Aguilar")
     data = request_data(ALTA_UGEL, requester, subject=_subject(), signatory_dni=new_dni())  # nobody's DNI
     instance = work.process_start(user=requester, key=ALTA_UGEL.key, data=data)
+    assert_round_trip(instance)
     admin = person("administrador_siagie", "MINEDU-UE")
     client.force_login(admin)
     page = client.get(f"/tareas/{open_task(instance, 'verificar').pk}/").content.decode()
@@ -62,6 +64,7 @@ def test_the_api_task_detail_carries_the_checks_and_the_holder_seen(cuentas, per
     holder = person("estadistico_ugel", "UGEL-03")
     instance = work.process_start(user=requester, key=ALTA_UGEL.key, data=request_data(
         ALTA_UGEL, requester, subject=_subject(), signatory_dni=new_dni()))
+    assert_round_trip(instance)
     admin = person("administrador_siagie", "MINEDU-UE")
     client.force_login(admin)
     body = client.get(f"/api/v1/tasks/{open_task(instance, 'verificar').pk}/").json()
@@ -85,6 +88,7 @@ def test_tasks_without_a_panel_do_not_grow_panel_fields(cuentas, person, client)
     director = person("director_ie", "0584714-0")
     instance = work.process_start(user=director, key=ALTA_PERSONAL.key, data=request_data(
         ALTA_PERSONAL, director, subject=_subject(), signatory_dni=director.dni))
+    assert_round_trip(instance)
     client.force_login(director)
     task = open_task(instance, "verificar")
     assert "verificaciones" in client.get(f"/api/v1/tasks/{task.pk}/").json()
@@ -111,8 +115,10 @@ def test_a_conflicting_approval_keeps_the_checklist_and_shows_the_new_holder(cue
     requester = person("director_ugel", "UGEL-03")
     first = work.process_start(user=requester, key=ALTA_UGEL.key, data=request_data(
         ALTA_UGEL, requester, subject=_subject("Ana"), signatory_dni=requester.dni))
+    assert_round_trip(first)
     second = work.process_start(user=requester, key=ALTA_UGEL.key, data=request_data(
         ALTA_UGEL, requester, subject=_subject("Eva"), signatory_dni=requester.dni))
+    assert_round_trip(second)
     admin_1, admin_2 = person("administrador_siagie", "MINEDU-UE"), person("administrador_siagie", "MINEDU-UE")
     client.force_login(admin_2)
     task = open_task(second, "verificar")
@@ -143,7 +149,9 @@ def test_a_rejected_request_can_be_corrected_and_both_cases_link(cuentas, person
     subject = _subject()
     data = request_data(ALTA_UGEL, requester, subject=subject, signatory_dni=requester.dni)
     rejected = work.process_start(user=requester, key=ALTA_UGEL.key, data=data)
+    assert_round_trip(rejected)
     admin = person("administrador_siagie", "MINEDU-UE")
+    assert_round_trip(rejected)
     work.task_complete(user=admin, task_pk=open_task(rejected, "verificar").pk, data=verification(
         rejected, fail="req_oficio", observation="El oficio no tiene sello de la UGEL."))
     client.force_login(requester)
@@ -161,6 +169,7 @@ def test_a_rejected_request_can_be_corrected_and_both_cases_link(cuentas, person
     assert data["oficio"]["archivo"] in form and data["rd"]["archivo"] in form  # the same documents
     assert re.search(rf'name="corrige_a"[^>]*value="{rejected.pk}"', form)
     corrected = work.process_start(user=requester, key=ALTA_UGEL.key, data={**data, "corrige_a": rejected.pk})
+    assert_round_trip(corrected)
     assert open_task(corrected, "verificar").state == HumanTaskState.OPEN
     old_page = client.get(f"/expedientes/{rejected.pk}/").content.decode()
     assert "Corregida por la solicitud" in old_page and f"/expedientes/{corrected.pk}/" in old_page
@@ -173,6 +182,7 @@ def test_only_ones_own_rejected_case_can_be_corrected(cuentas, person, client):
     requester, other = person("director_ugel", "UGEL-03"), person("jefe_area_ugel", "UGEL-03")
     data = request_data(ALTA_UGEL, requester, subject=_subject(), signatory_dni=requester.dni)
     pending = work.process_start(user=requester, key=ALTA_UGEL.key, data=data)
+    assert_round_trip(pending)
     client.force_login(other)
     form = client.get(f"/iniciar/{ALTA_UGEL.key}/?corrige={pending.pk}").content.decode()
     assert data["dni"] not in form and "Solo puede corregir" in form

@@ -1,9 +1,9 @@
-"""Creates (or restores) the demo org tree and one demo officer per role. Idempotent."""
+"""Creates (or restores) the demo data of every app (see portal.core.demo). Idempotent."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.orgs.demo import demo_password, demo_seed
+from portal.core.demo import demo_password, demo_seed
 
 
 class Command(BaseCommand):

@@ -1,4 +1,5 @@
-"""`manage.py seed_demo`: the demo org tree, one officer per role, idempotent."""
+"""`manage.py seed_demo`: every app's demo data (the org tree, one officer per role, demo
+instances and account requests), idempotent."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from engine.models import AuditEvent, HumanTask, ProcessInstance
+from portal.core.demo import demo_seed
 from portal.core.models import ActivityLog
-from portal.orgs import demo, services
+from portal.orgs import services
+from portal.orgs.demo import USERS
 from portal.orgs.models import OrgUnit, Person, Position, Role, UnitKind
 from portal.orgs.roles import catalogue
 
@@ -28,7 +31,7 @@ def fast_hashing(settings):
 
 @pytest.fixture
 def seeded():
-    return demo.demo_seed(password=PASSWORD)
+    return demo_seed(password=PASSWORD)
 
 
 def _counts() -> dict[str, int]:
@@ -42,7 +45,7 @@ def _active_positions(role: str):
 
 def test_migrating_alone_creates_no_demo_users():
     """Demo users exist only where seed_demo ran: a migrated database has none."""
-    assert not get_user_model().objects.filter(username__in=[u.username for u in demo.USERS]).exists()
+    assert not get_user_model().objects.filter(username__in=[u.username for u in USERS]).exists()
 
 
 def test_the_26_regional_offices_hang_below_minedu_with_their_official_names(seeded):
@@ -106,7 +109,7 @@ def test_the_two_ies_of_the_source_documents_keep_their_data(seeded):
 
 def test_every_role_of_the_catalogue_has_a_demo_holder(seeded):
     """Each of the roles in processes/roles.json is held by at least one demo officer."""
-    demo_usernames = {u.username for u in demo.USERS}
+    demo_usernames = {u.username for u in USERS}
     held = set(Position.objects.filter(until__isnull=True, user__username__in=demo_usernames)
                .values_list("role_id", flat=True))
     assert held == set(catalogue()) and len(held) == 19
@@ -143,8 +146,8 @@ def test_the_nivel_specialist_holds_the_post_for_one_nivel(seeded):
 
 def test_demo_officers_have_invented_dnis(seeded):
     """Every demo officer has a Person row with an 8-digit DNI in the demo range 7000xxxx."""
-    people = Person.objects.filter(user__username__in=[u.username for u in demo.USERS])
-    assert people.count() == len(demo.USERS)
+    people = Person.objects.filter(user__username__in=[u.username for u in USERS])
+    assert people.count() == len(USERS)
     for person in people:
         assert person.document_type == "dni"
         assert re.fullmatch(r"7000\d{4}", person.document_number)
@@ -152,31 +155,31 @@ def test_demo_officers_have_invented_dnis(seeded):
 
 def test_the_demo_password_opens_every_demo_account(seeded):
     """Every demo officer's password is the demo password."""
-    for spec in demo.USERS:
+    for spec in USERS:
         assert get_user_model().objects.get(username=spec.username).check_password(PASSWORD)
 
 
 def test_the_first_run_audits_each_unit_and_position(seeded):
     """Units and positions are written through the org services: one audit row each."""
     assert ActivityLog.objects.filter(action="unit_created").count() == OrgUnit.objects.count()
-    assert ActivityLog.objects.filter(action="position_assigned").count() == len(demo.USERS)
+    assert ActivityLog.objects.filter(action="position_assigned").count() == len(USERS)
 
 
 def test_a_second_run_changes_nothing(seeded):
     """Running the seed again creates no rows and no audit entries."""
     before = _counts()
-    report = demo.demo_seed(password=PASSWORD)
+    report = demo_seed(password=PASSWORD)
     assert _counts() == before
     assert not report.changed
 
 
 def test_a_second_run_restores_a_changed_password():
     """A demo officer whose password was changed gets the demo password back."""
-    demo.demo_seed(password=PASSWORD)
+    demo_seed(password=PASSWORD)
     user = get_user_model().objects.get(username="director.leguia")
     user.set_password("otra-clave-cualquiera")
     user.save()
-    demo.demo_seed(password=PASSWORD)
+    demo_seed(password=PASSWORD)
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
 
@@ -186,7 +189,7 @@ def test_a_second_run_gives_a_taken_one_holder_post_back_to_the_demo_officer(see
     other = django_user_model.objects.create_user(username="otro.director")
     services.position_replace(unit=OrgUnit.objects.get(code="0584714-0"), role=Role.objects.get(code="director_ie"),
                               user=other, by=None, reason="Prueba")
-    demo.demo_seed(password=PASSWORD)
+    demo_seed(password=PASSWORD)
     holder = _active_positions("director_ie").get(unit__code="0584714-0")
     assert holder.user.username == "director.leguia"
 
@@ -209,7 +212,7 @@ def test_the_command_prints_every_login_with_role_and_unit(settings, monkeypatch
     call_command("seed_demo", stdout=out)
     text = out.getvalue()
     assert "demo-siagie-2026" in text and "DEMO_PASSWORD is not set" in text
-    for spec in demo.USERS:
+    for spec in USERS:
         assert re.search(rf"^\s+{re.escape(spec.username)}\s+\S.*\({re.escape(spec.unit)}\)$", text, re.M), spec
 
 
@@ -224,7 +227,7 @@ def test_the_command_refuses_to_run_with_debug_off(settings):
 def test_a_deployed_process_gets_a_demo_instance_in_the_right_inbox(tramite):
     """With a process that personal_ie starts deployed, the seed starts one instance and
     its first task waits for the director of AUGUSTO B. LEGUIA."""
-    report = demo.demo_seed(password=PASSWORD)
+    report = demo_seed(password=PASSWORD)
     assert report.instances_started == ["tramite_prueba (docente.leguia)"]
     task = HumanTask.objects.get(state="open")
     assert (task.role, task.unit) == ("director_ie", "0584714-0")
@@ -232,7 +235,7 @@ def test_a_deployed_process_gets_a_demo_instance_in_the_right_inbox(tramite):
 
 def test_a_second_run_starts_no_more_instances(tramite):
     """Demo instances are started once: the next run finds them and starts none."""
-    demo.demo_seed(password=PASSWORD)
-    report = demo.demo_seed(password=PASSWORD)
+    demo_seed(password=PASSWORD)
+    report = demo_seed(password=PASSWORD)
     assert report.instances_started == []
     assert ProcessInstance.objects.count() == 1

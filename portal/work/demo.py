@@ -16,6 +16,7 @@ from engine.errors import EngineError
 from engine.models import ProcessInstance
 from portal.orgs.demo import DEMO_EMAIL_DOMAIN, USERS
 from portal.schemaforms.loader import FormError, load_form
+from portal.shared.errors import FormInvalid, NotAllowed, NotVisible
 
 from . import access, services
 
@@ -92,6 +93,6 @@ def seed(*, users: dict[str, Any], report: SeedReport) -> None:
         try:
             with transaction.atomic():
                 services.process_start(user=starter, key=definition.key, data=data)
-        except (services.FormInvalid, access.NotAllowed, access.NotVisible, EngineError, FormError):
+        except (FormInvalid, NotAllowed, NotVisible, EngineError, FormError):
             continue  # a demo nicety: a refused start (and its incident) is rolled back and skipped
         report.instances_started.append(f"{definition.key} ({starter.username})")

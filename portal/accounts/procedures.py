@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from engine.errors import ServiceTaskError
 from engine.registry import ServiceContext
+from portal.core import identity
 from portal.orgs.models import OrgUnit, Person, Position, Role, UnitKind
 from portal.orgs.roles import catalogue
 
@@ -74,11 +75,6 @@ def value_at(data: Any, path: str) -> Any:
     return data
 
 
-def ie_code(value: Any) -> str:
-    text = str(value or "").strip()
-    return text if not text or "-" in text else f"{text}-0"
-
-
 @dataclass
 class Request:
     """An account request placed in the org tree. `problem` says (in Spanish) why it
@@ -130,7 +126,7 @@ def resolve(data: dict[str, Any], *, key: str, requester_unit: OrgUnit | str | N
     if family == "minedu":
         request.unit = OrgUnit.objects.filter(code=role.home_unit_code).first()
     elif family == "director_ie" and requester_unit is not None and requester_unit.kind == UnitKind.UGEL:
-        code_ie = ie_code(data.get("codigo_modular"))
+        code_ie = identity.ie_code(data.get("codigo_modular"))
         request.unit = OrgUnit.objects.filter(kind=UnitKind.IE, code=code_ie).first() if code_ie else None
         if request.unit is None:
             request.problem = (_("No hay una IE registrada con el código modular «%(code)s».") % {"code": code_ie}

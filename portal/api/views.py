@@ -31,9 +31,8 @@ from portal.core.models import log_activity
 from portal.orgs import services as orgs
 from portal.orgs.models import OrgUnit, Position
 from portal.schemaforms.files import UploadRejected, store_upload
-from portal.schemaforms.loader import FormDefinition, FormError, load_form
+from portal.schemaforms.loader import FormDefinition, FormError, field_schema_at, load_form
 from portal.schemaforms.schema import object_fields
-from portal.schemaforms.validation import field_schema_at
 from portal.work import access, panels, selectors, services, timeline
 
 from . import serializers as s

@@ -1,7 +1,7 @@
 """Automatic pre-checks of an account request, shown to the verifier.
 
 Each check is {"codigo", "titulo", "ok": True | False | None (does not apply), "detalle"}.
-They run when the request arrives (`cuentas.preparar` stores them in the case) and
+They run when the request arrives (`accounts.preparar` stores them in the case) and
 again, live, every time the verifier opens the task (`live_checks`), so what the
 verifier sees is the org tree as it is now: a signatory who left office, a holder
 appointed meanwhile.

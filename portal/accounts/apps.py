@@ -7,7 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Cuentas"
 
     def ready(self) -> None:
-        from portal.notify.services import register_secret
+        from portal.notify.markers import register_secret
 
         from . import handlers, services, validators
 

@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -24,6 +25,8 @@ from django.utils.translation import gettext as _
 from portal.core import identity
 from portal.core.identity import mask_document
 from portal.core.models import log_activity
+from portal.notify.markers import secret_marker
+from portal.notify.services import notify
 from portal.orgs import services as orgs
 from portal.orgs.models import Nivel, OrgUnit, Person, Position, Role
 
@@ -352,8 +355,6 @@ def account_activation_send(*, user: Any, by: Any, instance: Any = None) -> str:
     the outbox nor the case data ever holds it, and a retried or re-sent e-mail carries
     a fresh link. Returns "no_requerida" (the account already has a password),
     "sin_correo" (no address: ask the person for one) or "enviada"."""
-    from portal.notify.services import notify, secret_marker
-
     if user.has_usable_password():
         return "no_requerida"
     if not user.email:
@@ -370,7 +371,5 @@ def account_activation_send(*, user: Any, by: Any, instance: Any = None) -> str:
 
 def activation_secret(notification: Any) -> str:
     """The notify secret provider: a fresh link for the notification's user."""
-    from django.conf import settings
-
     base = str(getattr(settings, "PORTAL_URL", "") or "").rstrip("/")
     return activation_link(user=notification.user, base_url=base)

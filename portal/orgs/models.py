@@ -72,8 +72,8 @@ class OrgUnit(models.Model):
     )
     path = models.CharField(max_length=400, editable=False, db_index=True)
     # IE only
-    codigo_modular = models.CharField(_("código modular"), max_length=7, blank=True)
-    anexo = models.CharField(_("anexo"), max_length=1, blank=True)
+    codigo_modular = models.CharField(_("código modular"), max_length=identity.CODIGO_MODULAR_LENGTH, blank=True)
+    anexo = models.CharField(_("anexo"), max_length=identity.ANEXO_LENGTH, blank=True)
     nivel = models.CharField(_("nivel"), max_length=16, choices=Nivel.choices, blank=True)
     modalidad = models.CharField(_("modalidad"), max_length=3, choices=Modalidad.choices, blank=True)
     gestion = models.CharField(_("gestión"), max_length=8, choices=Gestion.choices, blank=True)

@@ -43,7 +43,7 @@ NUMERIC_FORMATS = {"dni", "codigo_modular", "ruc"}
 FORMAT_MAX_LENGTH = {
     "dni": identity.DNI_LENGTH,
     "ruc": identity.RUC_LENGTH,
-    "codigo_modular": identity.CODIGO_MODULAR_LENGTH + 2,  # "1598333-0"
+    "codigo_modular": identity.CODIGO_MODULAR_LENGTH + 1 + identity.ANEXO_LENGTH,  # "1598333-0"
     "carne_extranjeria": identity.CE_MAX_LENGTH,
     "email": 254,
 }

@@ -7,14 +7,11 @@ class AccountsConfig(AppConfig):
     verbose_name = "Cuentas"
 
     def ready(self) -> None:
-        from engine.registry import registry
-        from portal.notify.services import register_secret
+        from portal.notify.markers import register_secret
 
-        from . import handlers, procedures, services, validators
+        from . import handlers, services, validators
 
-        registry.register_service("accounts.alta", handlers.alta)
-        registry.register_service("accounts.baja", handlers.baja)
-        procedures.register()
+        handlers.register()
         validators.register()
         from portal.work.panels import register_task_panel
 

@@ -1,6 +1,13 @@
-"""Service-task handlers `accounts.alta` and `accounts.baja` (registered in AccountsConfig.ready).
+"""The service-task operators of the alta/baja diagrams (processes/accounts/), registered by
+`register()` from AccountsConfig.ready():
 
-A diagram calls them after the verifier approved the request:
+- `accounts.preparar`: place the request in the org tree, run the pre-checks, fix the deadline.
+- `accounts.alta` / `accounts.baja`: create the account and position / end them.
+- `accounts.informar`: tell the people concerned (e-mail + Avisos, through the outbox).
+- `accounts.enviar_acceso`: e-mail the new user their one-time activation link.
+- `accounts.recordatorio`: the verification is overdue: remind and escalate.
+
+A diagram calls `accounts.alta` after the verifier approved the request:
 
     <spiffworkflow:serviceTaskOperator id="accounts.alta" resultVariable="cuenta">
       <spiffworkflow:parameters>
@@ -19,13 +26,28 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engine.errors import ConflictError, ServiceTaskError
-from engine.registry import ServiceContext
-from portal.orgs.models import OrgUnit, Role
+from engine.models import HumanTask, HumanTaskState, ProcessInstance
+from engine.registry import ServiceContext, registry
+from engine.services import escalate_task
+from portal.notify.services import notify
+from portal.orgs.models import OrgUnit, Position, Role
+from portal.orgs.roles import catalogue
 
-from . import services
+from . import prechecks, services
+from .procedures import Request, failed_requirements, resolve, supervisor_unit, verification_working_days
+
+# Operator names the diagrams used before they took the app's name (issue 10). An instance
+# started on an older deployed version still calls them; remove once none is running.
+LEGACY_OPERATORS = {
+    "cuentas.preparar": "accounts.preparar",
+    "cuentas.informar": "accounts.informar",
+    "cuentas.enviar_acceso": "accounts.enviar_acceso",
+    "cuentas.recordatorio": "accounts.recordatorio",
+}
 
 
 def _check(operator: str, required: dict[str, Any], unknown: dict[str, Any]) -> None:
@@ -145,3 +167,166 @@ def baja(ctx: ServiceContext, *, document_number: str | None = None, document_ty
         "cuenta_desactivada": result.deactivated,
         "tareas_liberadas": result.released_tasks,
     }
+
+
+# --- The request's own steps ----------------------------------------------------------------
+
+
+def _instance(ctx: ServiceContext) -> ProcessInstance:
+    return ProcessInstance.objects.select_related("definition", "started_by").get(pk=ctx.instance_id)
+
+
+def _request_of(ctx: ServiceContext) -> Request:
+    data = dict(ctx.data)
+    return resolve(data, key=ctx.definition_key, requester_unit=ctx.org_unit,
+                   requester_role=str(data.get("solicitante_rol") or ""))
+
+
+def preparar(ctx: ServiceContext, **unknown: Any) -> dict[str, Any]:
+    """Place the request (role, unit, nivel), run the automatic pre-checks and fix the
+    verification deadline. Result variable `preparacion`."""
+    if unknown:
+        raise ServiceTaskError(_("El servicio accounts.preparar no recibe parámetros."))
+    request = _request_of(ctx)
+    if request.problem or request.role is None or request.unit is None:
+        raise ServiceTaskError(request.problem or _("No se pudo ubicar la unidad de la cuenta."))
+    data = dict(ctx.data)
+    holder = prechecks.holder_info(request)
+    return {
+        "tramite": request.tramite,
+        "rol": request.role.code,
+        "rol_nombre": request.role.name,
+        "unidad": request.unit.code,
+        "unidad_nombre": request.unit.name,
+        "nivel": request.nivel,
+        "persona": f"{str(data.get('apellidos', '')).upper()}, {data.get('nombres', '')}".strip(", "),
+        "correo": str(data.get("correo") or ""),  # optional on some forms: the diagram reads it from here
+        "plazo_dias": verification_working_days(),
+        "titular": holder,
+        "verificaciones": prechecks.run(request, holder),
+    }
+
+
+def _case_context(instance: Any, data: dict[str, Any]) -> dict[str, Any]:
+    prep = data.get("preparacion") or {}
+    return {
+        "expediente": instance.pk,
+        "proceso": instance.definition.name or instance.definition.key,
+        "persona": prep.get("persona") or f"{data.get('apellidos', '')}, {data.get('nombres', '')}",
+        "rol": prep.get("rol_nombre", ""),
+        "unidad": prep.get("unidad_nombre", ""),
+        "tramite": _("alta") if prep.get("tramite") == "alta" else _("baja"),
+    }
+
+
+def informar(ctx: ServiceContext, *, aviso: str | None = None, **unknown: Any) -> dict[str, Any]:
+    """Tell the people the seed says are informed (e-mail + Avisos, through the outbox)."""
+    if unknown or aviso not in ("rechazada", "alta", "baja"):
+        raise ServiceTaskError(_("accounts.informar necesita el parámetro aviso: rechazada, alta o baja."))
+    instance = _instance(ctx)
+    data = dict(ctx.data)
+    context = _case_context(instance, data)
+    link = f"/expedientes/{instance.pk}/"
+    requester = instance.started_by
+    sent = 0
+
+    def tell(template: str, user: Any, extra: dict[str, Any] | None = None, *, case_link: bool = True) -> None:
+        nonlocal sent
+        if user is None:
+            return
+        # Only the requester can open the case page; the person replaced or removed gets
+        # the notice without a link to a page they may not see.
+        notify(template=template, user=user, instance=instance, link=link if case_link else "",
+               context={**context, "nombre": user.get_full_name() or user.get_username(), **(extra or {})})
+        sent += 1
+
+    cuenta = data.get("cuenta") or {}
+    if aviso == "rechazada":
+        failed = failed_requirements(data, f"cuenta_verificar_{instance.definition.key}")
+        tell("cuenta_rechazada", requester, {"fallidos": failed,
+                                             "observacion_general": str(data.get("observacion_general") or "")})
+        return {"estado": "rechazada", "avisos": sent, "fallidos": len(failed)}
+    User = get_user_model()  # noqa: N806
+    if aviso == "alta":
+        tell("cuenta_creada", requester, {"usuario": cuenta.get("usuario", "")})
+        replaced = cuenta.get("reemplazado") or {}
+        if replaced.get("user_id"):
+            tell("cuenta_reemplazada", User.objects.filter(pk=replaced["user_id"]).first(),
+                 {"desactivada": replaced.get("cuenta_desactivada")}, case_link=False)
+        return {"estado": "creada", "avisos": sent}
+    removed = User.objects.filter(pk=cuenta.get("user_id")).first() if cuenta.get("user_id") else None
+    if removed is not None and removed == requester:
+        # A former Director or a member of the staff who asked for their own baja: one
+        # notice, the one that says what became of their account.
+        tell("cuenta_baja_persona", removed, {"desactivada": cuenta.get("cuenta_desactivada")})
+        return {"estado": "baja", "avisos": sent}
+    tell("cuenta_baja", requester, {"usuario": cuenta.get("usuario", "")})
+    if removed is not None:
+        tell("cuenta_baja_persona", removed, {"desactivada": cuenta.get("cuenta_desactivada")}, case_link=False)
+    return {"estado": "baja", "avisos": sent}
+
+
+def enviar_acceso(ctx: ServiceContext, **unknown: Any) -> str:
+    """Step D: e-mail the new user their username and a one-time link to set a password."""
+    if unknown:
+        raise ServiceTaskError(_("El servicio accounts.enviar_acceso no recibe parámetros."))
+    user_id = (ctx.data.get("cuenta") or {}).get("user_id")
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    if user is None:
+        raise ServiceTaskError(_("No se encontró la cuenta creada en este expediente."))
+    return services.account_activation_send(user=user, by=_actor(ctx), instance=ctx.instance_id)
+
+
+def _holders(role_code: str, unit_code: str) -> list[Any]:
+    positions = Position.objects.select_related("user").filter(
+        role_id=role_code, unit__code=unit_code, until__isnull=True, user__is_active=True)
+    return [p.user for p in positions]
+
+
+def recordatorio(ctx: ServiceContext, **unknown: Any) -> dict[str, Any]:
+    """The verification is overdue: remind the verifier and flag it to their supervisor.
+    The task stays where it is (the timer does not interrupt it)."""
+    if unknown:
+        raise ServiceTaskError(_("El servicio accounts.recordatorio no recibe parámetros."))
+    instance = _instance(ctx)
+    task = HumanTask.objects.filter(instance_id=instance.pk, element_id="verificar",
+                                    state=HumanTaskState.OPEN).select_related("claimed_by").first()
+    if task is None:
+        return {"recordatorio_a": 0, "supervisores": 0}
+    context = {**_case_context(instance, dict(ctx.data)), "tarea": task.title,
+               "vencio": timezone.localtime(task.due_at).strftime("%d/%m/%Y %H:%M") if task.due_at else ""}
+    link = f"/tareas/{task.pk}/"
+    verifiers = [task.claimed_by] if task.claimed_by else _holders(task.role, task.unit)
+    for user in verifiers:
+        notify(template="cuenta_recordatorio", user=user, instance=instance, link=link,
+               context={**context, "nombre": user.get_full_name() or user.get_username()})
+    supervisor_role = catalogue().get(task.role, {}).get("escalates_to") or ""
+    unit = supervisor_unit(supervisor_role, task.unit) if supervisor_role else None
+    supervisors = _holders(supervisor_role, unit) if unit else []
+    who = ", ".join(u.get_full_name() or u.get_username() for u in verifiers) or _("nadie (puesto sin titular)")
+    for user in supervisors:
+        notify(template="cuenta_escalada", user=user, instance=instance, link=f"/expedientes/{instance.pk}/",
+               context={**context, "nombre": user.get_full_name() or user.get_username(), "responsables": who,
+                        "rol_verificador": catalogue().get(task.role, {}).get("name", task.role)})
+    note = _("Plazo vencido; se avisó a %(n)s supervisor(es) (%(role)s).") % {
+        "n": len(supervisors), "role": catalogue().get(supervisor_role, {}).get("name", supervisor_role or "—")}
+    escalate_task(task_id=task.pk, note=note)
+    return {"recordatorio_a": len(verifiers), "supervisores": len(supervisors)}
+
+
+OPERATORS = {
+    "accounts.preparar": preparar,
+    "accounts.alta": alta,
+    "accounts.baja": baja,
+    "accounts.informar": informar,
+    "accounts.enviar_acceso": enviar_acceso,
+    "accounts.recordatorio": recordatorio,
+}
+
+
+def register() -> None:
+    """Register every operator with the engine (and the legacy names of running instances)."""
+    for name, handler in OPERATORS.items():
+        registry.register_service(name, handler)
+    for old, name in LEGACY_OPERATORS.items():
+        registry.register_service(old, OPERATORS[name])

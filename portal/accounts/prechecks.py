@@ -1,7 +1,7 @@
 """Automatic pre-checks of an account request, shown to the verifier.
 
 Each check is {"codigo", "titulo", "ok": True | False | None (does not apply), "detalle"}.
-They run when the request arrives (`cuentas.preparar` stores them in the case) and
+They run when the request arrives (`accounts.preparar` stores them in the case) and
 again, live, every time the verifier opens the task (`live_checks`), so what the
 verifier sees is the org tree as it is now: a signatory who left office, a holder
 appointed meanwhile.
@@ -10,7 +10,6 @@ appointed meanwhile.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,12 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from portal.core import identity
 from portal.orgs.models import OrgUnit, Position, Role, UnitKind
 from portal.orgs.roles import catalogue
 
 from .procedures import DATE_FIELDS, DOCUMENTS, SIGNATORIES, Request, account_rule, person_of, resolve, value_at
 
-DNI = re.compile(r"^\d{8}$")
 SIGNATORY_NAMES = {
     UnitKind.DRE: _l("el Director de %(unit)s o un Director/Jefe de área de %(unit)s"),
     UnitKind.UGEL: _l("el Director de %(unit)s o un Director/Jefe de área de %(unit)s"),
@@ -118,7 +117,7 @@ def requesting_unit(request: Request) -> dict[str, Any]:
 
 
 def formats(request: Request) -> list[dict[str, Any]]:
-    dni_ok = bool(DNI.match(request.dni))
+    dni_ok = identity.is_dni(request.dni)
     checks = [_check("formato_dni", _("DNI"), dni_ok,
                      _("DNI de 8 dígitos.") if dni_ok else _("«%(dni)s» no es un DNI de 8 dígitos.") % {
                          "dni": request.dni})]

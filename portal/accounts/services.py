@@ -15,15 +15,20 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from portal.core import identity
+from portal.core.identity import mask_document
 from portal.core.models import log_activity
+from portal.notify.markers import secret_marker
+from portal.notify.services import notify
 from portal.orgs import services as orgs
-from portal.orgs.models import Nivel, OrgUnit, Person, Position, Role, mask_document
+from portal.orgs.models import Nivel, OrgUnit, Person, Position, Role
 
 from .tokens import activation_hours, activation_link, activation_tokens
 
@@ -113,16 +118,10 @@ def _text(value: Any, message: str) -> str:
 
 
 def _document(document_type: Any, document_number: Any) -> tuple[str, str]:
-    doc_type = str(document_type or Person.DocType.DNI).strip().lower()
-    if doc_type not in Person.DocType.values:
-        raise AccountError(_("Tipo de documento desconocido: «%(type)s». Use DNI o carné de extranjería.")
-                           % {"type": document_type})
-    number = re.sub(r"\s", "", str(document_number or "")).upper()
-    if doc_type == Person.DocType.DNI and not re.fullmatch(r"\d{8}", number):
-        raise AccountError(_("El DNI tiene 8 dígitos."))
-    if doc_type == Person.DocType.CE and not re.fullmatch(r"[A-Z0-9]{6,12}", number):
-        raise AccountError(_("El carné de extranjería tiene de 6 a 12 letras o dígitos."))
-    return doc_type, number
+    try:
+        return identity.normalize_document(document_type, document_number)
+    except identity.DocumentError as exc:
+        raise AccountError(str(exc)) from exc
 
 
 def _email(value: Any) -> str:
@@ -356,8 +355,6 @@ def account_activation_send(*, user: Any, by: Any, instance: Any = None) -> str:
     the outbox nor the case data ever holds it, and a retried or re-sent e-mail carries
     a fresh link. Returns "no_requerida" (the account already has a password),
     "sin_correo" (no address: ask the person for one) or "enviada"."""
-    from portal.notify.services import notify, secret_marker
-
     if user.has_usable_password():
         return "no_requerida"
     if not user.email:
@@ -374,7 +371,5 @@ def account_activation_send(*, user: Any, by: Any, instance: Any = None) -> str:
 
 def activation_secret(notification: Any) -> str:
     """The notify secret provider: a fresh link for the notification's user."""
-    from django.conf import settings
-
     base = str(getattr(settings, "PORTAL_URL", "") or "").rstrip("/")
     return activation_link(user=notification.user, base_url=base)

@@ -16,11 +16,12 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.core import identity
 from portal.orgs.models import UnitKind
 from portal.orgs.roles import catalogue
-from portal.schemaforms.validation import register_validator
+from portal.schemaforms.registry import register_validator
 
-from .procedures import DOCUMENTS, ie_code, resolve, split_key, value_at
+from .procedures import DOCUMENTS, resolve, split_key, value_at
 
 
 def fecha_no_futura(value: Any, context: dict) -> str | None:
@@ -86,7 +87,7 @@ def solicitud_cuenta(data: Any, context: dict) -> dict[str, str] | None:
     elif family == "director_ie":
         code = str(data.get("codigo_modular") or "").strip()
         if position.unit.kind == UnitKind.IE:
-            if code and ie_code(code) != position.unit.code:
+            if code and identity.ie_code(code) != position.unit.code:
                 errors["codigo_modular"] = _("Usted solo puede presentar solicitudes de su IE (%(ie)s).") % {
                     "ie": position.unit.name}
             if tramite == "baja" and data.get("dni") != _own_dni(position):

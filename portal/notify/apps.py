@@ -11,6 +11,6 @@ class NotifyConfig(AppConfig):
         # nothing of notifications, so the job is registered through its registry.
         from engine.registry import registry
 
-        from .services import retry_due_notifications
+        from .delivery import retry_due_notifications
 
         registry.register_periodic(retry_due_notifications)

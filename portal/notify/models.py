@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .markers import hide_secrets
+
 
 class NotificationStatus(models.TextChoices):
     """State of the e-mail. The portal entry exists whatever the status."""
@@ -86,6 +88,4 @@ class Notification(models.Model):
     def display_text(self) -> str:
         """The body as the portal shows it: credentials filled in only at send time are
         not stored, and a note stands in their place."""
-        from .services import hide_secrets
-
         return hide_secrets(self.body_text)

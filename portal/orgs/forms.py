@@ -13,6 +13,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from portal.core import identity
+
 from .models import Gestion, Modalidad, Nivel, OrgUnit, Role, UnitKind
 
 ACTIVE_CHOICES = [("", _("Activas e inactivas")), ("si", _("Solo activas")), ("no", _("Solo inactivas"))]
@@ -48,8 +50,9 @@ class UnitForm(forms.Form):
     name = forms.CharField(label=_("Nombre"), max_length=200)
     parent = forms.CharField(label=_("Depende de (código)"), required=False, max_length=64,
                              help_text=_("Código de la unidad superior; vacío solo para MINEDU."))
-    codigo_modular = forms.CharField(label=_("Código modular"), required=False, max_length=7)
-    anexo = forms.CharField(label=_("Anexo"), required=False, max_length=1)
+    codigo_modular = forms.CharField(label=_("Código modular"), required=False,
+                                     max_length=identity.CODIGO_MODULAR_LENGTH)
+    anexo = forms.CharField(label=_("Anexo"), required=False, max_length=identity.ANEXO_LENGTH)
     nivel = forms.ChoiceField(label=_("Nivel"), required=False, choices=[("", "—"), *Nivel.choices])
     modalidad = forms.ChoiceField(label=_("Modalidad"), required=False, choices=[("", "—"), *Modalidad.choices])
     gestion = forms.ChoiceField(label=_("Gestión"), required=False, choices=[("", "—"), *Gestion.choices])

@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.core import identity
+
 # One-holder roles as of processes/roles.json. The database enforces "one active holder
 # per unit" with a partial unique index over these codes; a test fails if roles.json
 # and this list drift apart (then write a migration changing the constraint).
@@ -70,8 +72,8 @@ class OrgUnit(models.Model):
     )
     path = models.CharField(max_length=400, editable=False, db_index=True)
     # IE only
-    codigo_modular = models.CharField(_("código modular"), max_length=7, blank=True)
-    anexo = models.CharField(_("anexo"), max_length=1, blank=True)
+    codigo_modular = models.CharField(_("código modular"), max_length=identity.CODIGO_MODULAR_LENGTH, blank=True)
+    anexo = models.CharField(_("anexo"), max_length=identity.ANEXO_LENGTH, blank=True)
     nivel = models.CharField(_("nivel"), max_length=16, choices=Nivel.choices, blank=True)
     modalidad = models.CharField(_("modalidad"), max_length=3, choices=Modalidad.choices, blank=True)
     gestion = models.CharField(_("gestión"), max_length=8, choices=Gestion.choices, blank=True)
@@ -184,12 +186,13 @@ class Person(models.Model):
     """Identity data of a portal user (Ley 29733: shown only to who needs it)."""
 
     class DocType(models.TextChoices):
-        DNI = "dni", _("DNI")
-        CE = "ce", _("Carné de extranjería")
+        DNI = identity.DNI, _("DNI")
+        CE = identity.CE, _("Carné de extranjería")
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="person")
-    document_type = models.CharField(_("tipo de documento"), max_length=4, choices=DocType.choices, default="dni")
-    document_number = models.CharField(_("número de documento"), max_length=12)
+    document_type = models.CharField(_("tipo de documento"), max_length=4, choices=DocType.choices,
+                                     default=identity.DNI)
+    document_number = models.CharField(_("número de documento"), max_length=identity.CE_MAX_LENGTH)
 
     class Meta:
         verbose_name = _("persona")
@@ -203,10 +206,4 @@ class Person(models.Model):
 
     @property
     def masked_document(self) -> str:
-        return mask_document(self.document_number)
-
-
-def mask_document(number: str) -> str:
-    """DNI 45871236 → ****1236: lists show only the last four digits."""
-    number = number or ""
-    return "*" * max(len(number) - 4, 0) + number[-4:]
+        return identity.mask_document(self.document_number)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from engine import services as engine
 from engine.errors import ConflictError
 from engine.models import HumanTask, HumanTaskState
+from portal.core import identity
 from portal.core.models import log_activity
 
 from .models import OrgUnit, Position, Role, UnitKind
@@ -41,11 +42,11 @@ def _check_unit(unit: OrgUnit) -> None:
     if not allowed and unit.parent_id:
         raise OrgError(_("MINEDU es la raíz del árbol y no depende de otra unidad."))
     if unit.kind == UnitKind.IE:
-        if not (unit.codigo_modular.isdigit() and len(unit.codigo_modular) == 7):
+        if not identity.is_codigo_modular(unit.codigo_modular, anexo=False):
             raise OrgError(_("El código modular tiene 7 dígitos."))
-        if not (unit.anexo.isdigit() and len(unit.anexo) == 1):
+        if not identity.is_anexo(unit.anexo):
             raise OrgError(_("El anexo es un dígito (0 para la sede principal)."))
-        unit.code = f"{unit.codigo_modular}-{unit.anexo}"
+        unit.code = identity.ie_code(unit.codigo_modular, unit.anexo)
         if not (unit.nivel and unit.modalidad and unit.gestion):
             raise OrgError(_("Indique nivel, modalidad y gestión de la IE."))
 

@@ -12,14 +12,14 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from portal.schemaforms.validation import register_validator
+from portal.core import identity
+from portal.schemaforms.registry import register_validator
 
 from .models import OrgUnit, UnitKind
 
 
 def _ie(value: str) -> OrgUnit | None:
-    code = value if "-" in value else f"{value}-0"
-    return OrgUnit.objects.filter(kind=UnitKind.IE, code=code).only("active", "name", "code").first()
+    return OrgUnit.objects.filter(kind=UnitKind.IE, code=identity.ie_code(value)).only("active", "name", "code").first()
 
 
 def unidad_existe(value: Any, context: dict) -> str | None:

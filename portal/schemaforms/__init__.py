@@ -4,7 +4,15 @@ A form `<key>` is `FORMS_DIR/<key>.schema.json` (JSON Schema 2020-12) plus an op
 `FORMS_DIR/<key>.ui.json` with presentation hints. Modules:
 
 - `loader`: `load_form`, `form_catalogue_check` (cached, checked at load).
-- `validation`: `validate`, `coerce_post`, `validate_post`, Peru formats, domain validators.
+- `validation`: `validate` and `validate_post`, the one entry point of both paths.
+- `formats`: the JSON Schema format checkers (Peru's numbers from portal.core.identity).
+- `registry`: named domain validators (`register_validator`, `"x-validator"`).
+- `messages`: Spanish messages per keyword and the schema's `x-messages`.
+- `coercion`: `coerce_post`, typed data from an HTML POST.
 - `files`: `Document` uploads sniffed by content (`store_upload`, `attach_uploads`).
-- `rendering`: `render_form` (Bootstrap 5, accessible, escaped), `timeline_text`.
+- `rendering`: `render_form` (Bootstrap 5, accessible, escaped).
+- `timeline`: `timeline_text`, the case timeline's phrase for a submitted form.
+
+Imports go one way: models, schema, context, registry → formats, files → loader →
+messages, coercion, timeline → validation, rendering (no module imports one above it).
 """

@@ -23,11 +23,16 @@ from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from .files import ABSOLUTE_MAX_BYTES, ACCEPT_LABELS
+from .formats import known_formats
+from .registry import is_registered_validator
 from .schema import (
     declared_types,
     is_document_field,
     iter_subschemas,
     object_fields,
+    primary_type,
+    resolve,
 )
 
 logger = logging.getLogger(__name__)
@@ -98,6 +103,21 @@ class FormDefinition:
         fields = self.ui.get("fields") or {}
         value = fields.get(path)
         return value if isinstance(value, dict) else {}
+
+
+def field_schema_at(form: FormDefinition, path: list[Any] | str) -> dict[str, Any]:
+    """The declaration of the field at `path` ("apoderado.dni" or a list), or {}."""
+    root = form.schema
+    parts = path.split(".") if isinstance(path, str) else list(path)
+    node: dict[str, Any] = root
+    for part in parts:
+        if isinstance(part, int) or (isinstance(part, str) and part.isdigit() and primary_type(node) == "array"):
+            node = resolve(node.get("items"), root)
+        else:
+            node = object_fields(node, root).get(part, {})
+        if not node:
+            return {}
+    return node
 
 
 _cache: dict[tuple[str, str], tuple[tuple[Any, ...], FormDefinition]] = {}
@@ -204,8 +224,6 @@ def _build(key: str, schema_path: Path, ui_path: Path | None) -> FormDefinition:
 
 
 def _schema_problems(schema: dict[str, Any]) -> list[str]:
-    from . import validation  # late: validation imports this module
-
     dialect = schema.get("$schema")
     if dialect is not None and dialect not in SCHEMA_DIALECTS:
         return [_("debe usar JSON Schema 2020-12 ($schema «%(value)s» no admitido).") % {"value": dialect}]
@@ -218,13 +236,13 @@ def _schema_problems(schema: dict[str, Any]) -> list[str]:
     if declared_types(schema) != ["object"]:
         return [_("el esquema debe tener \"type\": \"object\".")]
     problems: list[str] = []
-    known_formats = validation.known_formats()
+    formats = known_formats()
     for pointer, node in iter_subschemas(schema):
         fmt = node.get("format")
-        if fmt is not None and fmt not in known_formats:
+        if fmt is not None and fmt not in formats:
             problems.append(_("formato desconocido «%(format)s» en %(where)s.") % {"format": fmt, "where": pointer})
         name = node.get("x-validator")
-        if name is not None and (not isinstance(name, str) or not validation.is_registered_validator(name)):
+        if name is not None and (not isinstance(name, str) or not is_registered_validator(name)):
             problems.append(
                 _("validador desconocido «%(name)s» en %(where)s.") % {"name": name, "where": pointer}
             )
@@ -239,8 +257,6 @@ def _schema_problems(schema: dict[str, Any]) -> list[str]:
 
 
 def _file_problems(options: Any, pointer: str) -> list[str]:
-    from .files import ABSOLUTE_MAX_BYTES, ACCEPT_LABELS
-
     if not isinstance(options, dict):
         return [_("x-file debe ser un objeto en %(where)s.") % {"where": pointer}]
     problems = []

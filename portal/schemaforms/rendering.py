@@ -19,7 +19,12 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from portal.core import identity
+
+from .files import file_options, human_size
 from .loader import IMPLICIT_MAX_LENGTH, FormDefinition
+from .messages import ALL
+from .models import Document
 from .schema import (
     choice_options,
     is_document_field,
@@ -29,15 +34,19 @@ from .schema import (
     primary_type,
     resolve,
 )
-from .validation import timeline_text  # re-exported; it lives with validation
 
-__all__ = ["field_id", "render_form", "timeline_text"]
+__all__ = ["field_id", "render_form"]
 
 logger = logging.getLogger(__name__)
 
-ALL = "__all__"
 NUMERIC_FORMATS = {"dni", "codigo_modular", "ruc"}
-FORMAT_MAX_LENGTH = {"dni": 8, "ruc": 11, "codigo_modular": 9, "carne_extranjeria": 12, "email": 254}
+FORMAT_MAX_LENGTH = {
+    "dni": identity.DNI_LENGTH,
+    "ruc": identity.RUC_LENGTH,
+    "codigo_modular": identity.CODIGO_MODULAR_LENGTH + 1 + identity.ANEXO_LENGTH,  # "1598333-0"
+    "carne_extranjeria": identity.CE_MAX_LENGTH,
+    "email": 254,
+}
 MAX_RADIOS = 4  # more options than this render as a <select>
 TEXTAREA_FROM = 256  # a string allowed this many characters or more is a textarea
 MAX_NESTING = 5
@@ -149,8 +158,6 @@ class _Builder:
         elif widget == "textarea":
             field["rows"] = ui.get("rows") or 4
         elif widget == "file":
-            from .files import file_options
-
             accept, max_bytes = file_options(node)
             field["accept"] = ",".join(accept)
             field["document_id"] = value if isinstance(value, str) and not errors else ""
@@ -236,9 +243,6 @@ class _Builder:
 
     def attach_documents(self, fields: list[dict[str, Any]], *, user: Any,
                          document_url: Callable[[Any], str] | None) -> None:
-        from .files import human_size
-        from .models import Document
-
         wanted = {}
         for field in self.rendered:
             if field.get("widget") == "file" and field.get("document_id"):

@@ -16,8 +16,9 @@ from typing import Any
 
 from portal.shared.errors import FormInvalid
 
+from .coercion import coerce_post
 from .loader import FormDefinition
-from .validation import coerce_post, validate, validate_post
+from .validation import validate, validate_post
 
 
 @dataclass

@@ -80,7 +80,7 @@ def my_instances(user) -> QuerySet[ProcessInstance]:
 
 
 # How a case ended, in words: a service step whose result carries "estado" records it
-# (the alta/baja procedures: cuentas.informar). Product modules add their labels.
+# (the alta/baja procedures: accounts.informar). Product modules add their labels.
 OUTCOME_LABELS: dict[str, str] = {}
 REJECTED = "rechazada"
 

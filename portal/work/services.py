@@ -25,10 +25,9 @@ from portal.core.models import log_activity
 from portal.orgs.access import require_admin, scope_for
 from portal.orgs.models import OrgUnit, Position, UnitKind
 from portal.schemaforms.files import UploadRejected, store_upload
-from portal.schemaforms.loader import FormError, load_form
+from portal.schemaforms.loader import FormError, field_schema_at, load_form
 from portal.schemaforms.models import Document
 from portal.schemaforms.submission import Submission, read_submission
-from portal.schemaforms.validation import field_schema_at
 from portal.shared.errors import FormInvalid, NotAllowed, NotVisible
 
 from . import access

@@ -51,7 +51,7 @@ def _form_summary(form_key: str, data: dict) -> str | None:
         return None
     try:
         from portal.schemaforms.loader import load_form
-        from portal.schemaforms.validation import timeline_text
+        from portal.schemaforms.timeline import timeline_text
 
         return timeline_text(load_form(form_key), data) or None
     except Exception:  # a broken or removed form must not break the case page

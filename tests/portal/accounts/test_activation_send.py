@@ -9,8 +9,9 @@ from django.core import mail
 
 from portal.accounts import services
 from portal.core.models import ActivityLog
+from portal.notify.delivery import notification_send
+from portal.notify.markers import SECRET_HIDDEN
 from portal.notify.models import Notification
-from portal.notify.services import SECRET_HIDDEN, notification_send
 
 pytestmark = pytest.mark.django_db
 

@@ -194,6 +194,20 @@ def test_a_malformed_dni_is_refused(alta, number):
         alta(document_number=number)
 
 
+@pytest.mark.parametrize("number", ["123456", "12345678", "1234567890123", "E-1234567"])
+def test_a_carne_outside_nine_to_twelve_alphanumerics_is_refused(alta, number):
+    """The service applies the forms' carné rule (portal.core.identity): 9 to 12 letters or digits."""
+    with pytest.raises(AccountError, match="entre 9 y 12 letras o dígitos"):
+        alta(document_type="ce", document_number=number)
+
+
+def test_a_carne_is_stored_upper_case_without_spaces(alta):
+    """A carné typed "e1234 5678" is stored as E12345678, with the type ce."""
+    result = alta(document_type="CE", document_number="e1234 5678")
+    person = Person.objects.get(user=result.user)
+    assert (person.document_type, person.document_number) == ("ce", "E12345678")
+
+
 def test_a_nivel_specialist_needs_a_nivel(alta, org):
     """Especialista del nivel educativo is held per nivel: the alta must say which."""
     with pytest.raises(AccountError, match="nivel educativo"):

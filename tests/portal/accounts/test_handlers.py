@@ -14,8 +14,8 @@ from engine.registry import ServiceContext, registry
 from engine.runtime import load_workflow, loaded_spec
 from portal.accounts import handlers
 from portal.core.models import ActivityLog
+from portal.notify.delivery import notification_send
 from portal.notify.models import Notification
-from portal.notify.services import notification_send
 from portal.orgs.models import Person, Position
 
 from .conftest import IE

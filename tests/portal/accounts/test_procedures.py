@@ -1,9 +1,10 @@
-"""The service tasks of the alta/baja diagrams (cuentas.preparar, cuentas.informar,
-cuentas.enviar_acceso, cuentas.recordatorio), each run by a real engine step of the
+"""The service tasks of the alta/baja diagrams (accounts.preparar, accounts.informar,
+accounts.enviar_acceso, accounts.recordatorio), each run by a real engine step of the
 deployed processes/accounts diagrams on the test org tree."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from engine import services as engine
 from engine.errors import StepFailed
 from engine.models import HumanTask, HumanTaskState, Incident, InstanceStatus, ProcessInstance
 from engine.registry import registry
-from portal.accounts import prechecks, procedures
+from portal.accounts import handlers, prechecks, procedures
 from portal.notify.models import Notification, NotificationStatus
 from portal.orgs import services as orgs
 from portal.orgs.models import Person, Position, Role
@@ -74,13 +75,29 @@ def mails_to(user) -> list:
 
 
 def test_the_portal_registers_the_procedure_handlers():
-    assert registry.services["cuentas.preparar"] is procedures.preparar
-    assert registry.services["cuentas.informar"] is procedures.informar
-    assert registry.services["cuentas.enviar_acceso"] is procedures.enviar_acceso
-    assert registry.services["cuentas.recordatorio"] is procedures.recordatorio
+    assert registry.services["accounts.preparar"] is handlers.preparar
+    assert registry.services["accounts.informar"] is handlers.informar
+    assert registry.services["accounts.enviar_acceso"] is handlers.enviar_acceso
+    assert registry.services["accounts.recordatorio"] is handlers.recordatorio
 
 
-# --- cuentas.preparar ----------------------------------------------------------------------
+def test_instances_of_older_diagram_versions_still_find_their_operators():
+    """A case started before the operators took the app's name calls `cuentas.*`: the same handlers answer."""
+    assert registry.services["cuentas.preparar"] is handlers.preparar
+    assert registry.services["cuentas.informar"] is handlers.informar
+    assert registry.services["cuentas.enviar_acceso"] is handlers.enviar_acceso
+    assert registry.services["cuentas.recordatorio"] is handlers.recordatorio
+
+
+def test_the_diagrams_call_only_the_accounts_operators():
+    """Every service task of processes/accounts names an `accounts.` operator."""
+    operators = {name for path in (ROOT / "processes" / "accounts").glob("*.bpmn")
+                 for name in re.findall(r'serviceTaskOperator id="([^"]+)"', path.read_text(encoding="utf-8"))}
+    assert operators == {"accounts.preparar", "accounts.alta", "accounts.baja", "accounts.informar",
+                         "accounts.enviar_acceso", "accounts.recordatorio"}
+
+
+# --- accounts.preparar ----------------------------------------------------------------------
 
 
 @pytest.mark.django_db
@@ -141,7 +158,7 @@ def test_preparar_refuses_a_request_it_cannot_place(cuentas, persona):
     assert not HumanTask.objects.filter(instance=instance).exists()
 
 
-# --- cuentas.informar -------------------------------------------------------------------------
+# --- accounts.informar -------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
@@ -253,7 +270,7 @@ def test_a_member_of_staff_asking_for_their_own_baja_gets_one_notice(cuentas, pe
     assert not docente.is_active
 
 
-# --- cuentas.enviar_acceso ------------------------------------------------------------------
+# --- accounts.enviar_acceso ------------------------------------------------------------------
 
 
 @pytest.mark.django_db
@@ -275,7 +292,7 @@ def test_enviar_acceso_sends_no_link_to_an_account_that_has_a_password(cuentas, 
     assert Position.objects.filter(user=existing, role_id="estadistico_ugel", until__isnull=True).exists()
 
 
-# --- cuentas.recordatorio ---------------------------------------------------------------------
+# --- accounts.recordatorio ---------------------------------------------------------------------
 
 
 START = lima(2026, 9, 1, 9, 0)  # Tuesday

@@ -17,7 +17,7 @@ from engine.registry import registry
 from portal.accounts import validators
 from portal.orgs.models import Position
 from portal.schemaforms.loader import SchemaFormCatalogue
-from portal.schemaforms.validation import is_registered_validator
+from portal.schemaforms.registry import is_registered_validator
 from portal.work import services as work
 from portal.work.services import FormInvalid
 from tests.portal.cuentas.conftest import (

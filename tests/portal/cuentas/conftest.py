@@ -208,8 +208,8 @@ def open_task(instance: ProcessInstance, element_id: str) -> HumanTask:
 
 def deliver_mail() -> None:
     """Send what the outbox holds, as the worker does after each step commits."""
+    from portal.notify.delivery import notification_send
     from portal.notify.models import Notification, NotificationStatus
-    from portal.notify.services import notification_send
 
     for pk in Notification.objects.filter(status=NotificationStatus.PENDING).values_list("pk", flat=True):
         notification_send(notification_id=pk)

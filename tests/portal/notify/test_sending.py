@@ -13,8 +13,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from portal.notify.delivery import notification_send, retry_delay, retry_due_notifications
 from portal.notify.models import Notification, NotificationStatus
-from portal.notify.services import notification_send, notify, retry_delay, retry_due_notifications
+from portal.notify.services import notify
 from portal.notify.tasks import send_notification
 
 from .conftest import CONTEXT

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.registry import registry
-from portal.notify.services import retry_due_notifications
+from portal.notify.delivery import retry_due_notifications
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

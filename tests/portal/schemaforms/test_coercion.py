@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.http import QueryDict
 
-from portal.schemaforms.validation import coerce_post, validate
+from portal.schemaforms.coercion import coerce_post
+from portal.schemaforms.validation import validate
 
 
 def post(**fields) -> QueryDict:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from portal.schemaforms.validation import FORMAT_CHECKER, validate
+from portal.schemaforms.formats import FORMAT_CHECKER
+from portal.schemaforms.validation import validate
 
 RUC_WEIGHTS = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal.schemaforms.loader import FormDefinition, load_form
-from portal.schemaforms.validation import timeline_text
+from portal.schemaforms.timeline import timeline_text
 
 
 def test_placeholders_become_human_labels(solicitud):

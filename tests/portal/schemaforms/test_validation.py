@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from portal.schemaforms import validation
+from portal.schemaforms import registry
 from portal.schemaforms.loader import FormDefinition, load_form
-from portal.schemaforms.validation import register_validator, unregister_validator, validate
+from portal.schemaforms.registry import register_validator, unregister_validator
+from portal.schemaforms.validation import validate
 
 
 def test_valid_data_has_no_errors(solicitud, valid_solicitud):
@@ -226,7 +227,7 @@ def test_register_validator_works_as_a_decorator():
         return None
 
     try:
-        assert validation.is_registered_validator("test_decorado")
+        assert registry.is_registered_validator("test_decorado")
         assert check("x", {}) is None
     finally:
         unregister_validator("test_decorado")

@@ -40,11 +40,9 @@ REQUESTS: list[tuple[str, str, dict[str, Any], dict[str, str]]] = [
 
 
 def _sample_pdf(title: str) -> bytes:
-    from weasyprint import HTML
+    from pdf import render_pdf
 
-    html = (f"<h1 style='font-family:sans-serif'>{title}</h1>"
-            "<p style='font-family:sans-serif'>Documento de demostración: no tiene valor legal.</p>")
-    return HTML(string=html).write_pdf()
+    return render_pdf("documento_demo.html", {"titulo": title})
 
 
 def _set(data: dict[str, Any], path: str, value: str) -> None:

@@ -190,3 +190,24 @@ def test_the_acta_response_is_an_inline_pdf_never_cached(cuentas, person, client
     response = client.post(f"/cuentas/acta/{instance.pk}.pdf")
     assert response["Content-Type"] == "application/pdf" and response["Cache-Control"] == "no-store"
     assert response["Content-Disposition"] == f'inline; filename="acta-entrega-{instance.pk}.pdf"'
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_render_renews_nothing(cuentas, person, client, monkeypatch):
+    """The link is renewed in the same transaction as the PDF is made: if rendering
+    fails, the last acta handed over still opens the account and nothing is logged."""
+    from portal.accounts import services
+
+    director, subject, instance = _approved_personal_alta(person)
+    account = Person.objects.get(document_number=subject["dni"]).user
+    password = account.password
+
+    def broken(template, context, **kwargs):
+        raise RuntimeError("no fonts today")
+
+    monkeypatch.setattr(services, "render_pdf", broken)
+    with pytest.raises(RuntimeError):
+        services.account_acta_issue(by=director, instance_pk=instance.pk, base_url="http://testserver/")
+    account.refresh_from_db()
+    assert account.password == password
+    assert not ActivityLog.objects.filter(action="acta_entrega_descargada").exists()

@@ -11,6 +11,14 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
+from engine.errors import EngineError
+from engine.models import ProcessInstance
+from pdf import render_pdf
+from portal.schemaforms.files import UploadRejected, store_upload
+from portal.shared.errors import FormInvalid, NotAllowed, NotVisible
+from portal.work import access
+from portal.work import services as work
+
 # (starter username, process key, start data without documents, documents: field path → title)
 REQUESTS: list[tuple[str, str, dict[str, Any], dict[str, str]]] = [
     ("director.ugel03", "alta_dre_ugel", {
@@ -40,11 +48,8 @@ REQUESTS: list[tuple[str, str, dict[str, Any], dict[str, str]]] = [
 
 
 def _sample_pdf(title: str) -> bytes:
-    from weasyprint import HTML
 
-    html = (f"<h1 style='font-family:sans-serif'>{title}</h1>"
-            "<p style='font-family:sans-serif'>Documento de demostración: no tiene valor legal.</p>")
-    return HTML(string=html).write_pdf()
+    return render_pdf("documento_demo.html", {"titulo": title})
 
 
 def _set(data: dict[str, Any], path: str, value: str) -> None:
@@ -56,11 +61,6 @@ def _set(data: dict[str, Any], path: str, value: str) -> None:
 
 
 def seed_account_requests(users: dict[str, Any], report: Any) -> None:
-    from engine.errors import EngineError
-    from engine.models import ProcessInstance
-    from portal.schemaforms.files import UploadRejected, store_upload
-    from portal.work import access
-    from portal.work import services as work
 
     deployed = set(access.latest_definitions().values_list("key", flat=True))
     for username, key, base, documents in REQUESTS:
@@ -77,7 +77,7 @@ def seed_account_requests(users: dict[str, Any], report: Any) -> None:
                     document = store_upload(upload, field_schema={"format": "document"}, user=user)
                     _set(data, path, str(document.pk))
                 work.process_start(user=user, key=key, data=data)
-        except (work.FormInvalid, access.NotAllowed, access.NotVisible, EngineError, UploadRejected) as exc:
+        except (FormInvalid, NotAllowed, NotVisible, EngineError, UploadRejected) as exc:
             report.skipped_requests.append(f"{key} ({username}): {exc}")
             continue
         report.instances_started.append(f"{key} ({username})")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -20,16 +21,21 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pdf import render_pdf
 from portal.core import identity
 from portal.core.identity import mask_document
 from portal.core.models import log_activity
 from portal.notify.markers import secret_marker
 from portal.notify.services import notify
 from portal.orgs import services as orgs
+from portal.orgs.access import scope_for
 from portal.orgs.models import Nivel, OrgUnit, Person, Position, Role
+from portal.shared.errors import NotVisible
 
+from . import access, selectors
 from .tokens import activation_hours, activation_link, activation_tokens
 
 USERNAME_MAX = 30
@@ -66,6 +72,12 @@ class BajaResult:
     position: Position
     deactivated: bool
     released_tasks: int
+
+
+@dataclass(frozen=True)
+class ActaPdf:
+    content: bytes
+    filename: str
 
 
 # --- Usernames ------------------------------------------------------------------------------
@@ -373,3 +385,54 @@ def activation_secret(notification: Any) -> str:
     """The notify secret provider: a fresh link for the notification's user."""
     base = str(getattr(settings, "PORTAL_URL", "") or "").rstrip("/")
     return activation_link(user=notification.user, base_url=base)
+
+
+# --- Acta de entrega ----------------------------------------------------------------------------
+
+
+def _renewed_link(account: Any, base_url: str) -> str:
+    """A new one-time link for `account` (row locked). The unusable password is renewed
+    first: the token covers it, so the link differs from every earlier one, and an acta
+    issued before no longer opens the account (only the one handed over does)."""
+    account.set_unusable_password()
+    account.save(update_fields=["password"])
+    base = str(getattr(settings, "PORTAL_URL", "") or "") or base_url
+    return activation_link(user=account, base_url=base)
+
+
+@transaction.atomic
+def account_acta_issue(*, by: Any, instance_pk: int, base_url: str) -> ActaPdf:
+    """The printable acta de entrega of an approved alta (Director IE, staff of an IE),
+    issued by `by`: the person's data, the username and, while the account has no
+    password yet, a fresh one-time link (text + QR) to set it. `base_url` prefixes the
+    link when PORTAL_URL is not set (the request's own, e.g. "https://host/").
+
+    Only whoever may work the open hand-over task gets it (portal.accounts.access):
+    anyone else, or once the hand-over is recorded, gets NotVisible and nothing changes.
+    Every acta renews the link (the earlier actas' links stop working) and is logged
+    without the link. The PDF is rendered inside the transaction: if rendering fails,
+    the password is not renewed and the last acta handed over still works."""
+    task = access.acta_task_for(scope_for(by), instance_pk)
+    data = selectors.open_task_data(task)
+    cuenta, prep = data.get("cuenta") or {}, data.get("preparacion") or {}
+    account = (get_user_model().objects.select_for_update().filter(pk=cuenta["user_id"]).first()
+               if cuenta.get("user_id") else None)
+    if account is None:
+        raise NotVisible
+    link = "" if account.has_usable_password() else _renewed_link(account, base_url)
+    unit = OrgUnit.objects.filter(code=prep.get("unidad")).first()
+    now = timezone.localtime()
+    hours = activation_hours()
+    content = render_pdf("acta_entrega.html", {
+        "expediente": task.instance_id, "fecha": now,
+        "unidad": {"name": unit.name, "codigo_modular": unit.codigo_modular} if unit else None,
+        "rol": prep.get("rol_nombre", ""),
+        "cargo_ie": selectors.cargo_ie_title(task.instance.definition, str(data.get("cargo_ie") or "")),
+        "apellidos": data.get("apellidos", ""), "nombres": data.get("nombres", ""), "dni": data.get("dni", ""),
+        "usuario": account.get_username(), "enlace": link,
+        "horas": hours, "vence": now + timedelta(hours=hours),
+        "entrega": by.get_full_name() or by.get_username(),
+    })
+    log_activity(actor=by, action="acta_entrega_descargada", obj=account, unit=task.unit,
+                 data={"instance": task.instance_id, "username": account.get_username(), "con_enlace": bool(link)})
+    return ActaPdf(content=content, filename=f"acta-entrega-{task.instance_id}.pdf")

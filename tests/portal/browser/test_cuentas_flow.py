@@ -1,6 +1,7 @@
 """End to end in a real Chromium: a Director files a staff alta with its solicitud, verifies
 it against the automatic pre-checks, rejects it with an observation (after the page
-insists on one), and files the corrected request from the rejected case."""
+insists on one), and files the corrected request from the rejected case; the hand-over
+step's acta de entrega downloads through its POST form."""
 
 from __future__ import annotations
 
@@ -10,7 +11,18 @@ import pytest
 from playwright.sync_api import expect
 
 from engine.models import HumanTask, HumanTaskState, ProcessInstance
-from tests.portal.cuentas.conftest import PDF, cuentas, person  # noqa: F401 - fixtures
+from portal.core.models import ActivityLog
+from portal.work import services as work
+from tests.portal.cuentas.conftest import (  # noqa: F401 - fixtures
+    PDF,
+    PROCEDURES,
+    cuentas,
+    new_dni,
+    open_task,
+    person,
+    request_data,
+    verification,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,3 +80,24 @@ def test_director_files_verifies_rejects_and_corrects_a_staff_alta(page, cuentas
     expect(page.get_by_test_id("correcciones")).to_contain_text(f"N.º {first.pk}")
     second = ProcessInstance.objects.exclude(pk=first.pk).get(definition__key="alta_personal_ie")
     assert HumanTask.objects.get(instance=second, element_id="verificar").state == HumanTaskState.OPEN
+
+
+def test_the_acta_button_downloads_the_acta_through_a_post(page, cuentas, person):  # noqa: F811
+    """The button posts its form with the CSRF token (the live server enforces it) and
+    gets the PDF back."""
+    procedure = next(p for p in PROCEDURES if p.key == "alta_personal_ie")
+    director = person("director_ie", "0584714-0")
+    subject = {"nombres": "Lizbeth", "apellidos": "Quispe Mamani", "dni": new_dni()}
+    instance = work.process_start(user=director, key=procedure.key, data=request_data(
+        procedure, director, subject=subject, signatory_dni=director.dni))
+    work.task_complete(user=director, task_pk=open_task(instance, "verificar").pk, data=verification(instance))
+    log_in(page, director.username)
+
+    page.goto(f"/tareas/{open_task(instance, 'entregar').pk}/")
+    url = f"/cuentas/acta/{instance.pk}.pdf"
+    with page.expect_response(lambda r: r.url.endswith(url)) as answer:
+        page.get_by_test_id("descargar-acta").click()
+    response = answer.value
+    assert response.request.method == "POST" and response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert ActivityLog.objects.filter(action="acta_entrega_descargada", actor=director).count() == 1

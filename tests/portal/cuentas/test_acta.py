@@ -1,5 +1,6 @@
 """The acta de entrega: a real PDF with the person's data, the username and a fresh
-one-time link (text + QR), only for whoever hands the account over, every download logged."""
+one-time link (text + QR), only for whoever hands the account over, every download logged.
+Issuing one renews the link, so it is a POST: a GET answers 405 and changes nothing."""
 
 from __future__ import annotations
 
@@ -48,19 +49,19 @@ def _link(text: str) -> str:
 
 def _acta_html(client, url, monkeypatch) -> tuple[bytes, str]:
     """Download the acta, keeping the HTML that WeasyPrint turned into the PDF."""
-    from portal.accounts import views
+    from pdf import rendering
 
     seen: list[str] = []
-    real = views.render_to_string
+    real = rendering.render_html
 
-    def keep(template, context=None, *args, **kwargs):
-        html = real(template, context, *args, **kwargs)
-        if template == "accounts/acta_entrega.html":
+    def keep(template, context):
+        html = real(template, context)
+        if template == "acta_entrega.html":
             seen.append(html)
         return html
 
-    monkeypatch.setattr(views, "render_to_string", keep)
-    response = client.get(url)
+    monkeypatch.setattr(rendering, "render_html", keep)
+    response = client.post(url)
     assert response.status_code == 200, response.content[:500]
     return response.content, seen[-1]
 
@@ -72,7 +73,8 @@ def test_the_acta_is_a_pdf_with_the_person_the_username_and_a_working_one_time_l
     client.force_login(director)
     page = client.get(f"/tareas/{open_task(instance, 'entregar').pk}/").content.decode()
     url = f"/cuentas/acta/{instance.pk}.pdf"
-    assert f'href="{url}"' in page and "Descargar acta de entrega (PDF)" in page
+    assert f'<form method="post" action="{url}">' in page and "Descargar acta de entrega (PDF)" in page
+    assert 'name="csrfmiddlewaretoken"' in page.split(f'action="{url}"', 1)[1].split("</form>", 1)[0]
 
     content, html = _acta_html(client, url, monkeypatch)
     assert content.startswith(b"%PDF")
@@ -105,8 +107,8 @@ def test_each_download_makes_a_new_link_and_is_logged_without_it(cuentas, person
     director, subject, instance = _approved_personal_alta(person)
     client.force_login(director)
     url = f"/cuentas/acta/{instance.pk}.pdf"
-    first = _link(_pdf_text(client.get(url).content))
-    second = _link(_pdf_text(client.get(url).content))
+    first = _link(_pdf_text(client.post(url).content))
+    second = _link(_pdf_text(client.post(url).content))
     assert first != second
     logs = list(ActivityLog.objects.filter(action="acta_entrega_descargada").order_by("pk"))
     assert len(logs) == 2 and all(log.actor_id == director.pk for log in logs)
@@ -133,29 +135,86 @@ def test_the_director_acta_names_the_school_and_its_codigo_modular(cuentas, pers
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", ["otro_director", "docente_misma_ie", "supervisor_ugel", "anonimo"])
 def test_only_who_hands_over_may_download_the_acta(cuentas, person, client, who):
-    _director, _subject, instance = _approved_personal_alta(person)
+    """Anyone but whoever may work the open hand-over task gets 404 (or the login page)
+    and the account is left as it was: its link still works."""
+    _director, subject, instance = _approved_personal_alta(person)
+    account = Person.objects.get(document_number=subject["dni"]).user
+    password = account.password
     if who == "otro_director":
         client.force_login(person("director_ie", "0301234-0"))
     elif who == "docente_misma_ie":
         client.force_login(person("personal_ie", "0584714-0"))
     elif who == "supervisor_ugel":  # sees the task (supervision) but does not work it
         client.force_login(person("especialista_siagie_ugel", "UGEL-03"))
-    response = client.get(f"/cuentas/acta/{instance.pk}.pdf")
+    response = client.post(f"/cuentas/acta/{instance.pk}.pdf")
     if who == "anonimo":
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     else:
         assert response.status_code == 404
     assert not ActivityLog.objects.filter(action="acta_entrega_descargada").exists()
+    account.refresh_from_db()
+    assert account.password == password
 
 
 @pytest.mark.django_db
 def test_no_acta_once_the_handover_is_recorded(cuentas, person, client):
     director, subject, instance = _approved_personal_alta(person)
     client.force_login(director)
-    assert client.get(f"/cuentas/acta/{instance.pk}.pdf").status_code == 200
+    assert client.post(f"/cuentas/acta/{instance.pk}.pdf").status_code == 200
     assert_round_trip(instance)
     work.task_complete(user=director, task_pk=open_task(instance, "entregar").pk, data={
         "fecha_entrega": timezone.localdate().isoformat(), "modalidad": "presencial",
         "recibido_por_dni": subject["dni"]})
     assert_round_trip(instance)
-    assert client.get(f"/cuentas/acta/{instance.pk}.pdf").status_code == 404
+    assert client.post(f"/cuentas/acta/{instance.pk}.pdf").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_get_of_the_acta_answers_405_and_changes_nothing(cuentas, person, client):
+    """Issuing an acta renews the link, so a GET (a prefetch, a reload, an old bookmark)
+    must not: 405, no log, the password hash (and so the last acta's link) unchanged."""
+    director, subject, instance = _approved_personal_alta(person)
+    account = Person.objects.get(document_number=subject["dni"]).user
+    client.force_login(director)
+    url = f"/cuentas/acta/{instance.pk}.pdf"
+    link = _link(_pdf_text(client.post(url).content))
+    account.refresh_from_db()
+    password = account.password
+
+    response = client.get(url)
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    account.refresh_from_db()
+    assert account.password == password
+    assert ActivityLog.objects.filter(action="acta_entrega_descargada").count() == 1
+    client.logout()
+    assert client.get(link).status_code == 200 and "new_password1" in client.get(link).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_acta_response_is_an_inline_pdf_never_cached(cuentas, person, client):
+    director, _subject, instance = _approved_personal_alta(person)
+    client.force_login(director)
+    response = client.post(f"/cuentas/acta/{instance.pk}.pdf")
+    assert response["Content-Type"] == "application/pdf" and response["Cache-Control"] == "no-store"
+    assert response["Content-Disposition"] == f'inline; filename="acta-entrega-{instance.pk}.pdf"'
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_render_renews_nothing(cuentas, person, client, monkeypatch):
+    """The link is renewed in the same transaction as the PDF is made: if rendering
+    fails, the last acta handed over still opens the account and nothing is logged."""
+    from portal.accounts import services
+
+    director, subject, instance = _approved_personal_alta(person)
+    account = Person.objects.get(document_number=subject["dni"]).user
+    password = account.password
+
+    def broken(template, context, **kwargs):
+        raise RuntimeError("no fonts today")
+
+    monkeypatch.setattr(services, "render_pdf", broken)
+    with pytest.raises(RuntimeError):
+        services.account_acta_issue(by=director, instance_pk=instance.pk, base_url="http://testserver/")
+    account.refresh_from_db()
+    assert account.password == password
+    assert not ActivityLog.objects.filter(action="acta_entrega_descargada").exists()

@@ -1,0 +1,28 @@
+"""Who may do what with the accounts procedures' own records (the tasks themselves are
+portal.work.access's). Missing and not-yours answer the same NotVisible (404)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.models import HumanTask, HumanTaskState
+from portal.orgs.access import Scope
+from portal.shared.errors import NotVisible
+from portal.work.access import can_act
+
+HANDOVER_TASK = "entregar"  # the hand-over step of the alta procedures (processes/accounts)
+
+
+def acta_task_for(scope: Scope, instance_pk: Any) -> HumanTask:
+    """The open hand-over task of case `instance_pk`, if the user may work it right now:
+    the acta de entrega is handed over by whoever completes that step, nobody else (not
+    a supervisor who only sees it). NotVisible otherwise, also once the step is done."""
+    try:
+        pk = int(instance_pk)
+    except (TypeError, ValueError):
+        raise NotVisible from None
+    task = HumanTask.objects.select_related("instance__definition").filter(
+        instance_id=pk, element_id=HANDOVER_TASK, state=HumanTaskState.OPEN).first()
+    if task is None or not can_act(scope, task):
+        raise NotVisible
+    return task

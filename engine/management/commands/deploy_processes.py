@@ -1,22 +1,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from django.conf import settings
 from django.core.management import BaseCommand, CommandError
+from django.core.management.base import CommandParser
 
 from engine.errors import DeploymentError
+from engine.runtime import engine_settings
 from engine.services import deploy_directory
 
 
 class Command(BaseCommand):
     help = "Deploy every BPMN file under processes/ (unchanged files deploy nothing)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("directory", nargs="?", default=None)
 
-    def handle(self, *, directory: str | None, **options):
-        path = Path(directory) if directory else Path(settings.ENGINE["PROCESSES_DIR"])
+    def handle(self, *, directory: str | None, **options: Any) -> None:
+        path = Path(directory) if directory else Path(engine_settings()["PROCESSES_DIR"])
         if not path.is_dir():
             raise CommandError(f"No existe la carpeta {path}")
         try:

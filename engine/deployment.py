@@ -4,7 +4,6 @@ ProcessDefinition version of each process whose content changed."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,14 +11,11 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from .conf import engine_settings, max_bpmn_bytes
 from .errors import DeploymentError, NotFoundError
 from .models import AuditAction, AuditEvent, ProcessDefinition
 from .registry import DirectoryFormCatalogue, registry
-from .runtime import engine_settings
-from .specs import ParsedFile, message_start_names, parse_file, start_info, validate_file, validate_start
-
-# form key -> None when the form is usable, else the reason (Spanish).
-FormCheck = Callable[[str], str | None]
+from .specs import FormCheck, ParsedFile, message_start_names, parse_file, start_info, validate_file, validate_start
 
 
 @dataclass(frozen=True)
@@ -28,10 +24,6 @@ class DeployResult:
     version: int
     created: bool
     definition: ProcessDefinition
-
-
-def _max_bytes() -> int:
-    return int(engine_settings().get("MAX_BPMN_BYTES", 2 * 1024 * 1024))
 
 
 def _missing_form(key: str) -> str:
@@ -59,7 +51,7 @@ def _form_exists() -> FormCheck | None:
 
 def deploy(*, content: bytes | str, source: str = "", deployed_by: Any = None) -> list[DeployResult]:
     """Validate and deploy one BPMN file. Raises DeploymentError listing every problem."""
-    parsed = parse_file(content, source=source, max_bytes=_max_bytes())
+    parsed = parse_file(content, source=source, max_bytes=max_bpmn_bytes())
     return _deploy_parsed(parsed, content, source=source, deployed_by=deployed_by,
                           available=_deployed_keys())
 
@@ -72,7 +64,7 @@ def deploy_directory(*, directory: Path | str, deployed_by: Any = None) -> list[
     for path in sorted(Path(directory).rglob("*.bpmn")):
         content = path.read_bytes()
         try:
-            files.append((path, content, parse_file(content, source=path.name, max_bytes=_max_bytes())))
+            files.append((path, content, parse_file(content, source=path.name, max_bytes=max_bpmn_bytes())))
         except DeploymentError as exc:
             problems.extend(f"{path.name}: {p}" for p in exc.problems)
     if problems:

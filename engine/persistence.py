@@ -79,6 +79,7 @@ def lock_step_rows(instance_id: int | None = None, *, task_pk: int | None = None
     """
     lock = connection.features.has_select_for_no_key_update
     instances, tasks = ProcessInstance._meta.db_table, HumanTask._meta.db_table
+    param: int | None
     if instance_id is not None:
         which, param = "%s", instance_id
     else:

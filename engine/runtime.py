@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,11 +32,6 @@ from .serialization import all_tasks, all_workflows, prune_history, restore_work
 from .specs import LoadedSpec, load_spec
 
 PRUNE_KEEP = 12
-
-
-def engine_settings() -> dict[str, Any]:
-    value: dict[str, Any] = getattr(settings, "ENGINE", {})
-    return value
 
 
 # --- Script functions every diagram may use -------------------------------------------------

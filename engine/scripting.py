@@ -16,7 +16,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from RestrictedPython import compile_restricted_eval, compile_restricted_exec
+from RestrictedPython.compile import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Guards import (
     full_write_guard,
     guarded_iter_unpack_sequence,
@@ -47,7 +47,7 @@ _EXTRA_BUILTINS: dict[str, Any] = {
     "math": math,
 }
 
-_INPLACE = {
+_INPLACE: dict[str, Callable[[Any, Any], Any]] = {
     "+=": operator.iadd,
     "-=": operator.isub,
     "*=": operator.imul,
@@ -112,7 +112,7 @@ def check_json_data(data: dict[str, Any], where: str) -> None:
             ) from exc
 
 
-class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
+class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]  # SpiffWorkflow has no type information
     """Task-data environment whose code runs under RestrictedPython."""
 
     def __init__(self, functions: Callable[[], dict[str, Callable[..., Any]]]):
@@ -126,11 +126,13 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         env.update(context)
         return env
 
-    def evaluate(self, expression: str, context: dict[str, Any], external_context=None) -> Any:
+    def evaluate(self, expression: str, context: dict[str, Any],
+                 external_context: dict[str, Any] | None = None) -> Any:
         code = _compile(expression.strip(), "eval")
         return eval(code, self._globals(context, external_context))  # noqa: S307 - restricted code
 
-    def execute(self, script: str, context: dict[str, Any], external_context=None) -> bool:
+    def execute(self, script: str, context: dict[str, Any],
+                external_context: dict[str, Any] | None = None) -> bool:
         functions = self._functions()
         clashes = (set(functions) | set(external_context or {})) & set(context)
         if clashes:
@@ -151,7 +153,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         return True
 
 
-class EngineScriptEngine(PythonScriptEngine):
+class EngineScriptEngine(PythonScriptEngine):  # type: ignore[misc]  # SpiffWorkflow has no type information
     """Script engine with the sandbox above and service calls through the registry.
 
     `call_service` is overridden because the library's own error path raises NameError;
@@ -167,7 +169,8 @@ class EngineScriptEngine(PythonScriptEngine):
     def validate(self, expression: str) -> None:
         _compile(expression.strip(), "eval")
 
-    def call_service(self, task, operation_name=None, operation_params=None, **kwargs) -> str:
+    def call_service(self, task: Any, operation_name: str | None = None,
+                     operation_params: dict[str, Any] | None = None, **kwargs: Any) -> str:
         params = {name: spec["value"] for name, spec in (operation_params or {}).items()}
         try:
             result = self._service_caller(task, operation_name, params)

@@ -8,7 +8,7 @@ built from them and are never written into an instance's stored state.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,9 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from .errors import DeploymentError, ScriptError
 from .scripting import _compile
 from .xmlsafe import parse_bpmn_xml
+
+# form key -> None when the form is usable, else the reason (Spanish).
+FormCheck = Callable[[str], str | None]
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ def validate_file(
     available_callees: Iterable[str],
     services: Iterable[str],
     known_roles: set[str] | None,
-    form_exists: Any,
+    form_exists: FormCheck | None,
 ) -> list[str]:
     """Check what SpiffWorkflow cannot: forms, service operators, roles, scripts.
 
@@ -158,7 +161,8 @@ def validate_file(
     return problems
 
 
-def _check_task_spec(task_spec, services, known_roles, form_exists) -> list[str]:
+def _check_task_spec(task_spec: Any, services: set[str], known_roles: set[str] | None,
+                     form_exists: FormCheck | None) -> list[str]:
     problems: list[str] = []
     where = _describe(task_spec)
     if isinstance(task_spec, UserTask):
@@ -281,8 +285,9 @@ def start_info(parsed: ParsedFile, process_id: str) -> StartInfo:
     return StartInfo(roles=sorted(set(roles)), form_key=form_key)
 
 
-def validate_start(parsed: ParsedFile, *, known_roles: set[str] | None, form_exists: Any) -> list[str]:
-    problems = []
+def validate_start(parsed: ParsedFile, *, known_roles: set[str] | None,
+                   form_exists: FormCheck | None) -> list[str]:
+    problems: list[str] = []
     for pid in parsed.process_ids:
         info = start_info(parsed, pid)
         for role in info.roles:
@@ -305,7 +310,7 @@ class LoadedSpec:
     user_tasks: dict[str, UserTaskInfo]
 
 
-_cache: dict[tuple, LoadedSpec] = {}
+_cache: dict[tuple[int, str, tuple[tuple[str, int], ...]], LoadedSpec] = {}
 _cache_lock = threading.Lock()
 
 

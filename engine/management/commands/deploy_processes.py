@@ -6,8 +6,8 @@ from typing import Any
 from django.core.management import BaseCommand, CommandError
 from django.core.management.base import CommandParser
 
+from engine.conf import engine_settings
 from engine.errors import DeploymentError
-from engine.runtime import engine_settings
 from engine.services import deploy_directory
 
 

@@ -16,6 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from django.utils.translation import gettext as _
+
 
 @dataclass(frozen=True)
 class ServiceContext:
@@ -91,8 +93,8 @@ class DefaultLaneResolver:
             value = data_path(ctx.data, unit_key)
             if not isinstance(value, str) or not value:
                 raise LookupError(
-                    f"La tarea {ctx.element_id} toma su unidad del dato '{unit_key}', "
-                    "que no existe o está vacío."
+                    _("La tarea %(element)s toma su unidad del dato '%(path)s', que no existe o está vacío.")
+                    % {"element": ctx.element_id, "path": unit_key}
                 )
             unit = value
         return Candidate(role=role, unit=unit)

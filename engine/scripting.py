@@ -16,6 +16,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from django.utils.translation import gettext as _
 from RestrictedPython.compile import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Guards import (
     full_write_guard,
@@ -64,7 +65,7 @@ def _inplacevar(op: str, x: Any, y: Any) -> Any:
     try:
         return _INPLACE[op](x, y)
     except KeyError:
-        raise ScriptError(f"Operador no permitido en scripts: {op}") from None
+        raise ScriptError(_("Operador no permitido en scripts: %(op)s") % {"op": op}) from None
 
 
 def _getitem(obj: Any, key: Any) -> Any:
@@ -92,12 +93,13 @@ _GUARDS: dict[str, Any] = {
 def _compile(source: str, mode: str) -> Any:
     result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(source)
     if result.errors:
-        raise ScriptError("Script rechazado por el entorno seguro: " + "; ".join(result.errors))
+        raise ScriptError(
+            _("Script rechazado por el entorno seguro: %(errors)s") % {"errors": "; ".join(result.errors)})
     # RestrictedPython compiles `import` (it only fails at run time, as there is no
     # __import__): refuse it here so a diagram that imports cannot be deployed.
     if mode != "eval" and any(isinstance(node, ast.Import | ast.ImportFrom)
                               for node in ast.walk(ast.parse(source))):
-        raise ScriptError("Script rechazado por el entorno seguro: no se permite 'import'.")
+        raise ScriptError(_("Script rechazado por el entorno seguro: no se permite 'import'."))
     return result.code
 
 
@@ -108,7 +110,8 @@ def check_json_data(data: dict[str, Any], where: str) -> None:
             json.dumps(value, allow_nan=False)
         except (TypeError, ValueError) as exc:
             raise ScriptError(
-                f"{where}: la variable '{key}' no es un dato JSON ({type(value).__name__})."
+                _("%(where)s: la variable '%(key)s' no es un dato JSON (%(type)s).")
+                % {"where": where, "key": key, "type": type(value).__name__}
             ) from exc
 
 
@@ -137,7 +140,8 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[
         clashes = (set(functions) | set(external_context or {})) & set(context)
         if clashes:
             raise ScriptError(
-                "Los datos de la tarea ocultan funciones del motor: " + ", ".join(sorted(clashes))
+                _("Los datos de la tarea ocultan funciones del motor: %(names)s")
+                % {"names": ", ".join(sorted(clashes))}
             )
         code = _compile(script, "exec")
         env = self._globals(context, external_context)
@@ -181,7 +185,8 @@ class EngineScriptEngine(PythonScriptEngine):  # type: ignore[misc]  # SpiffWork
             raise
         except Exception as exc:
             raise WorkflowTaskException(
-                f"El servicio '{operation_name}' falló: {exc}", task=task, exception=exc
+                _("El servicio '%(operator)s' falló: %(error)s") % {"operator": operation_name, "error": exc},
+                task=task, exception=exc
             ) from exc
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management import BaseCommand, CommandError
 from django.core.management.base import CommandParser
+from django.utils.translation import gettext as _
 
 from engine.conf import engine_settings
 from engine.errors import DeploymentError
@@ -20,12 +21,12 @@ class Command(BaseCommand):
     def handle(self, *, directory: str | None, **options: Any) -> None:
         path = Path(directory) if directory else Path(engine_settings()["PROCESSES_DIR"])
         if not path.is_dir():
-            raise CommandError(f"No existe la carpeta {path}")
+            raise CommandError(_("No existe la carpeta %(path)s") % {"path": path})
         try:
             results = deploy_directory(directory=path)
         except DeploymentError as exc:
             raise CommandError(
-                "No se desplegó nada:\n" + "\n".join(f"  - {p}" for p in exc.problems)
+                _("No se desplegó nada:") + "\n" + "\n".join(f"  - {p}" for p in exc.problems)
             ) from exc
         for r in results:
             verb = "deployed" if r.created else "unchanged"

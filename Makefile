@@ -25,7 +25,7 @@ VENDOR_STAMP := portal/static/vendor/.copied
 help:
 	@echo "make run    set up, migrate, seed the demo admin, org tree and officers, start portal + worker"
 	@echo "make test   set up, run pytest on SQLite and on a throwaway PostgreSQL"
-	@echo "make lint   ruff check"
+	@echo "make lint   ruff check, then mypy (strict) on engine/"
 	@echo "make clean  remove .venv, node_modules and copied assets (keeps var/)"
 
 # --- set-up -----------------------------------------------------------------------------
@@ -76,8 +76,10 @@ test: setup
 	echo; echo "make test: SQLite half exit code $$sqlite, PostgreSQL half exit code $$pg"; \
 	[ $$sqlite -eq 0 ] && [ $$pg -eq 0 ]
 
+# mypy imports the settings (django-stubs plugin), which need DEBUG=1 outside production.
 lint: $(PY_STAMP)
 	$(PY) -m ruff check .
+	DEBUG=1 $(PY) -m mypy engine
 
 constraints: $(PY_STAMP)
 	@{ sed -n '1,3p' constraints.txt; \

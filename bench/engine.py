@@ -179,7 +179,7 @@ def _profile_steps(user, rounds: int) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from engine import runtime, services
+    from engine import persistence, services, step
 
     spent: dict[str, float] = collections.defaultdict(float)
     originals = {}
@@ -198,11 +198,11 @@ def _profile_steps(user, rounds: int) -> dict:
 
         setattr(module, name, wrapper)
 
-    timed(runtime, "lock_step_rows", "lock the instance row and its open task rows (2 queries)")
-    timed(runtime, "load_workflow", "restore SpiffWorkflow state")
-    timed(runtime, "run_engine", "SpiffWorkflow: complete task, engine steps, prune")
-    timed(runtime, "dump_workflow", "serialize SpiffWorkflow state")
-    timed(runtime, "persist", "persist (incl. serialize): task rows, instance, audit")
+    timed(step, "lock_step_rows", "lock the instance row and its open task rows (2 queries)")
+    timed(step, "load_workflow", "restore SpiffWorkflow state")
+    timed(services, "run_engine", "SpiffWorkflow: complete task, engine steps, prune")
+    timed(persistence, "dump_workflow", "serialize SpiffWorkflow state")
+    timed(step, "persist", "persist (incl. serialize): task rows, instance, audit")
     instances = [services.start(key="bench_approval", org_unit="UGEL01", started_by=user).pk
                  for _ in range(rounds)]
     task_ids = [_open_task_id(pk) for pk in instances]

@@ -11,14 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import Any
+from types import TracebackType
+from typing import Any, TypeVar
 
 from django.db import connection, models
+
+M = TypeVar("M", bound=models.Model)
+# (attname, column, converters) for each selected column; column None for a non-field.
+ConverterPlan = list[tuple[str, Any, list[Any]]]
 
 
 @lru_cache(maxsize=64)
 def _columns(model: type[models.Model], names: tuple[str, ...]) -> tuple[list[Any], str]:
-    fields = [model._meta.get_field(name) for name in names]
+    fields: list[Any] = [model._meta.get_field(name) for name in names]
     quoted = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     return fields, quoted
 
@@ -31,7 +36,9 @@ def update_row(instance: models.Model, names: Sequence[str]) -> None:
     params = [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
     params.append(instance.pk)
     table = connection.ops.quote_name(model._meta.db_table)
-    pk = connection.ops.quote_name(model._meta.pk.column)
+    pk_field = model._meta.pk
+    assert pk_field is not None and pk_field.column is not None  # every model has a pk column
+    pk = connection.ops.quote_name(pk_field.column)
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET {sets} WHERE {pk} = %s", params)  # noqa: S608
 
@@ -60,7 +67,10 @@ class pipeline:
     Django's database exceptions.
     """
 
-    def __enter__(self):
+    _pipeline: Any
+    _errors: Any
+
+    def __enter__(self) -> pipeline:
         self._pipeline = None
         if connection.vendor == "postgresql":
             connection.ensure_connection()
@@ -70,25 +80,27 @@ class pipeline:
             self._pipeline.__enter__()
         return self
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> bool:
         if self._pipeline is None:
             return False
         try:
             self._pipeline.__exit__(exc_type, exc, tb)
         except BaseException as error:
-            return self._errors.__exit__(type(error), error, error.__traceback__)
-        return self._errors.__exit__(exc_type, exc, tb)
+            return bool(self._errors.__exit__(type(error), error, error.__traceback__))
+        return bool(self._errors.__exit__(exc_type, exc, tb))
 
 
-def _row_converters(model: type[models.Model], columns: tuple[str, ...]) -> list[tuple[str, Any, list]]:
+def _row_converters(model: type[models.Model], columns: tuple[str, ...]) -> ConverterPlan:
     """(attname, col, converters) per selected column, exactly as the ORM's compiler
     builds them; cached on the connection (converters are bound to it)."""
-    cache = connection.__dict__.setdefault("_engine_converters", {})
+    cache: dict[tuple[type[models.Model], tuple[str, ...]], ConverterPlan] = (
+        connection.__dict__.setdefault("_engine_converters", {}))
     key = (model, columns)
     if key not in cache:
         by_column = {f.column: f for f in model._meta.concrete_fields}
         table = model._meta.db_table
-        plan = []
+        plan: ConverterPlan = []
         for name in columns:
             field = by_column.get(name)
             if field is None:
@@ -101,7 +113,7 @@ def _row_converters(model: type[models.Model], columns: tuple[str, ...]) -> list
     return cache[key]
 
 
-def rows_to_models(model: type[models.Model], cursor: Any) -> list[models.Model]:
+def rows_to_models(model: type[M], cursor: Any) -> list[M]:
     """Build model instances from a cursor's rows; columns that are not fields of the
     model (e.g. joined values) are set as plain attributes."""
     rows = cursor.fetchall()  # first: in pipeline mode this is what receives the result
@@ -113,7 +125,8 @@ def rows_to_models(model: type[models.Model], cursor: Any) -> list[models.Model]
     field_names = [f.attname for f in model._meta.concrete_fields]
     result = []
     for row in rows:
-        by_name, extras = {}, {}
+        by_name: dict[str, Any] = {}
+        extras: dict[str, Any] = {}
         for (attname, col, converters), value in zip(plan, row, strict=True):
             if col is None:
                 extras[attname] = value

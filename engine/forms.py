@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
-from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
+
+from .conf import max_bpmn_bytes
 
 
 class DeployUploadForm(forms.Form):
@@ -11,14 +15,16 @@ class DeployUploadForm(forms.Form):
         help_text=_("Un archivo .bpmn (BPMN 2.0 XML). Si el contenido no cambió, no se crea una versión nueva."),
     )
 
-    def clean_bpmn_file(self):
-        upload = self.cleaned_data["bpmn_file"]
-        limit = int(settings.ENGINE.get("MAX_BPMN_BYTES", 2 * 1024 * 1024))
-        if not upload.name.lower().endswith((".bpmn", ".xml")):
+    def clean_bpmn_file(self) -> UploadedFile[Any]:
+        upload: UploadedFile[Any] = self.cleaned_data["bpmn_file"]
+        limit = max_bpmn_bytes()
+        # A FileField's cleaned upload always has a name and a size.
+        name, size = upload.name or "", upload.size or 0
+        if not name.lower().endswith((".bpmn", ".xml")):
             raise forms.ValidationError(_("El archivo debe tener extensión .bpmn o .xml."))
-        if upload.size > limit:
+        if size > limit:
             raise forms.ValidationError(
                 _("El archivo pesa %(size)s bytes; el máximo es %(limit)s bytes.")
-                % {"size": f"{upload.size:,}", "limit": f"{limit:,}"}
+                % {"size": f"{size:,}", "limit": f"{limit:,}"}
             )
         return upload

@@ -4,14 +4,19 @@ The engine imports nothing from the portal. The portal fills these registries in
 `AppConfig.ready()`: service-task handlers by operator name, the lane resolver that
 turns a user task's lane/properties into a (role, unit) candidate, the form catalogue
 used to validate deployments, extra functions that scripts may call, and periodic jobs
-the background worker runs on each sweep.
+the background worker runs on each sweep. The engine's own `AppConfig.ready()` fills one
+more: what enqueues an instance's timer wake-up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
+
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ def data_path(data: Any, path: str) -> Any:
 
 ServiceHandler = Callable[..., Any]
 PeriodicJob = Callable[[], object]
+# (instance id, when): make sure the instance's due timers fire at that moment.
+WakeupScheduler = Callable[[int, datetime], None]
 
 
 @dataclass(frozen=True)
@@ -86,8 +93,8 @@ class DefaultLaneResolver:
             value = data_path(ctx.data, unit_key)
             if not isinstance(value, str) or not value:
                 raise LookupError(
-                    f"La tarea {ctx.element_id} toma su unidad del dato '{unit_key}', "
-                    "que no existe o está vacío."
+                    _("La tarea %(element)s toma su unidad del dato '%(path)s', que no existe o está vacío.")
+                    % {"element": ctx.element_id, "path": unit_key}
                 )
             unit = value
         return Candidate(role=role, unit=unit)
@@ -103,9 +110,7 @@ class FormCatalogue(Protocol):
 class DirectoryFormCatalogue:
     """Forms are JSON Schema files `<form_key>.schema.json` in a directory."""
 
-    def __init__(self, directory: Any):
-        from pathlib import Path
-
+    def __init__(self, directory: str | Path):
         self.directory = Path(directory)
 
     def exists(self, form_key: str) -> bool:
@@ -123,6 +128,10 @@ class Registry:
     # Called without arguments on every sweep of `run_worker` (after the due timers), each
     # in its own try/except: a job must be idempotent, bounded and cheap when idle.
     periodic: list[PeriodicJob] = field(default_factory=list)
+    # Set by EngineConfig.ready() to engine.tasks.schedule_wakeup. A hook rather than an
+    # import: that background task fires timers, which run steps, so the step module
+    # cannot import it. When unset, the worker's periodic sweep still fires every timer.
+    schedule_wakeup: WakeupScheduler | None = None
 
     def service(self, name: str) -> Callable[[ServiceHandler], ServiceHandler]:
         """Decorator: register a service-task handler under an operator name.

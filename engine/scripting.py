@@ -16,7 +16,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from RestrictedPython import compile_restricted_eval, compile_restricted_exec
+from django.utils.translation import gettext as _
+from RestrictedPython.compile import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Guards import (
     full_write_guard,
     guarded_iter_unpack_sequence,
@@ -47,7 +48,7 @@ _EXTRA_BUILTINS: dict[str, Any] = {
     "math": math,
 }
 
-_INPLACE = {
+_INPLACE: dict[str, Callable[[Any, Any], Any]] = {
     "+=": operator.iadd,
     "-=": operator.isub,
     "*=": operator.imul,
@@ -64,7 +65,7 @@ def _inplacevar(op: str, x: Any, y: Any) -> Any:
     try:
         return _INPLACE[op](x, y)
     except KeyError:
-        raise ScriptError(f"Operador no permitido en scripts: {op}") from None
+        raise ScriptError(_("Operador no permitido en scripts: %(op)s") % {"op": op}) from None
 
 
 def _getitem(obj: Any, key: Any) -> Any:
@@ -92,12 +93,13 @@ _GUARDS: dict[str, Any] = {
 def _compile(source: str, mode: str) -> Any:
     result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(source)
     if result.errors:
-        raise ScriptError("Script rechazado por el entorno seguro: " + "; ".join(result.errors))
+        raise ScriptError(
+            _("Script rechazado por el entorno seguro: %(errors)s") % {"errors": "; ".join(result.errors)})
     # RestrictedPython compiles `import` (it only fails at run time, as there is no
     # __import__): refuse it here so a diagram that imports cannot be deployed.
     if mode != "eval" and any(isinstance(node, ast.Import | ast.ImportFrom)
                               for node in ast.walk(ast.parse(source))):
-        raise ScriptError("Script rechazado por el entorno seguro: no se permite 'import'.")
+        raise ScriptError(_("Script rechazado por el entorno seguro: no se permite 'import'."))
     return result.code
 
 
@@ -108,11 +110,12 @@ def check_json_data(data: dict[str, Any], where: str) -> None:
             json.dumps(value, allow_nan=False)
         except (TypeError, ValueError) as exc:
             raise ScriptError(
-                f"{where}: la variable '{key}' no es un dato JSON ({type(value).__name__})."
+                _("%(where)s: la variable '%(key)s' no es un dato JSON (%(type)s).")
+                % {"where": where, "key": key, "type": type(value).__name__}
             ) from exc
 
 
-class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
+class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]  # SpiffWorkflow has no type information
     """Task-data environment whose code runs under RestrictedPython."""
 
     def __init__(self, functions: Callable[[], dict[str, Callable[..., Any]]]):
@@ -126,16 +129,19 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         env.update(context)
         return env
 
-    def evaluate(self, expression: str, context: dict[str, Any], external_context=None) -> Any:
+    def evaluate(self, expression: str, context: dict[str, Any],
+                 external_context: dict[str, Any] | None = None) -> Any:
         code = _compile(expression.strip(), "eval")
         return eval(code, self._globals(context, external_context))  # noqa: S307 - restricted code
 
-    def execute(self, script: str, context: dict[str, Any], external_context=None) -> bool:
+    def execute(self, script: str, context: dict[str, Any],
+                external_context: dict[str, Any] | None = None) -> bool:
         functions = self._functions()
         clashes = (set(functions) | set(external_context or {})) & set(context)
         if clashes:
             raise ScriptError(
-                "Los datos de la tarea ocultan funciones del motor: " + ", ".join(sorted(clashes))
+                _("Los datos de la tarea ocultan funciones del motor: %(names)s")
+                % {"names": ", ".join(sorted(clashes))}
             )
         code = _compile(script, "exec")
         env = self._globals(context, external_context)
@@ -151,7 +157,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         return True
 
 
-class EngineScriptEngine(PythonScriptEngine):
+class EngineScriptEngine(PythonScriptEngine):  # type: ignore[misc]  # SpiffWorkflow has no type information
     """Script engine with the sandbox above and service calls through the registry.
 
     `call_service` is overridden because the library's own error path raises NameError;
@@ -167,7 +173,8 @@ class EngineScriptEngine(PythonScriptEngine):
     def validate(self, expression: str) -> None:
         _compile(expression.strip(), "eval")
 
-    def call_service(self, task, operation_name=None, operation_params=None, **kwargs) -> str:
+    def call_service(self, task: Any, operation_name: str | None = None,
+                     operation_params: dict[str, Any] | None = None, **kwargs: Any) -> str:
         params = {name: spec["value"] for name, spec in (operation_params or {}).items()}
         try:
             result = self._service_caller(task, operation_name, params)
@@ -178,7 +185,8 @@ class EngineScriptEngine(PythonScriptEngine):
             raise
         except Exception as exc:
             raise WorkflowTaskException(
-                f"El servicio '{operation_name}' falló: {exc}", task=task, exception=exc
+                _("El servicio '%(operator)s' falló: %(error)s") % {"operator": operation_name, "error": exc},
+                task=task, exception=exc
             ) from exc
 
 

@@ -28,16 +28,16 @@ STATE_FORMAT = "engine-1"
 _specs: ContextVar[tuple[Any, dict[str, Any]] | None] = ContextVar("engine_specs", default=None)
 
 
-class SpeclessWorkflowConverter(BpmnWorkflowConverter):
+class SpeclessWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]  # SpiffWorkflow has no type information
     """Like the library's converter, minus the spec and subprocess specs."""
 
-    def to_dict(self, workflow):
-        dct = WorkflowConverter.to_dict(self, workflow)
+    def to_dict(self, workflow: Any) -> dict[str, Any]:
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
-    def from_dict(self, dct):
+    def from_dict(self, dct: dict[str, Any]) -> Any:
         specs = _specs.get()
         if specs is None:
             raise RuntimeError("restore_workflow() must provide the specs")

@@ -8,10 +8,11 @@ built from them and are never written into an instance's stored state.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
@@ -27,6 +28,9 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from .errors import DeploymentError, ScriptError
 from .scripting import _compile
 from .xmlsafe import parse_bpmn_xml
+
+# form key -> None when the form is usable, else the reason (Spanish).
+FormCheck = Callable[[str], str | None]
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,9 @@ def user_task_info(task_spec: Any) -> UserTaskInfo:
 def _describe(task_spec: Any) -> str:
     label = task_spec.bpmn_name or ""
     element = task_spec.bpmn_id or task_spec.name
-    return f"elemento '{element}'" + (f" («{label}»)" if label else "")
+    if label:
+        return _("elemento '%(element)s' («%(label)s»)") % {"element": element, "label": label}
+    return _("elemento '%(element)s'") % {"element": element}
 
 
 def parse_file(content: bytes | str, *, source: str = "", max_bytes: int) -> ParsedFile:
@@ -76,8 +82,8 @@ def parse_file(content: bytes | str, *, source: str = "", max_bytes: int) -> Par
     root = parse_bpmn_xml(content, max_bytes=max_bytes)
     if root.tag != "{http://www.omg.org/spec/BPMN/20100524/MODEL}definitions":
         raise DeploymentError([
-            "El archivo no es un diagrama BPMN 2.0: se esperaba el elemento raíz "
-            f"<bpmn:definitions> y se encontró <{etree.QName(root).localname}>."
+            _("El archivo no es un diagrama BPMN 2.0: se esperaba el elemento raíz "
+              "<bpmn:definitions> y se encontró <%(root)s>.") % {"root": etree.QName(root).localname}
         ])
     parser = SpiffBpmnParser(validator=VALIDATOR)
     try:
@@ -85,10 +91,10 @@ def parse_file(content: bytes | str, *, source: str = "", max_bytes: int) -> Par
     except ValidationException as exc:
         raise DeploymentError([_validation_message(exc)]) from exc
     except (SpiffWorkflowException, etree.LxmlError, ValueError, KeyError) as exc:
-        raise DeploymentError([f"El BPMN no se pudo leer: {exc}"]) from exc
+        raise DeploymentError([_("El BPMN no se pudo leer: %(error)s") % {"error": exc}]) from exc
     ids = parser.get_process_ids()
     if not ids:
-        raise DeploymentError(["El archivo no contiene ningún proceso ejecutable (isExecutable=\"true\")."])
+        raise DeploymentError([_("El archivo no contiene ningún proceso ejecutable (isExecutable=\"true\").")])
     names = {}
     for pid in ids:
         proc_parser = parser.get_process_parser(pid)
@@ -101,9 +107,14 @@ def parse_file(content: bytes | str, *, source: str = "", max_bytes: int) -> Par
 def _validation_message(exc: ValidationException) -> str:
     element = getattr(exc, "id", None) or ""
     name = getattr(exc, "name", None) or ""
-    where = f"elemento '{element}'" + (f" («{name}»)" if name else "") if element else "archivo"
+    if not element:
+        where = _("archivo")
+    elif name:
+        where = _("elemento '%(element)s' («%(label)s»)") % {"element": element, "label": name}
+    else:
+        where = _("elemento '%(element)s'") % {"element": element}
     line = getattr(exc, "line_number", None)
-    suffix = f" (línea {line})" if line else ""
+    suffix = _(" (línea %(line)s)") % {"line": line} if line else ""
     return f"{where}{suffix}: {exc.args[0] if exc.args else exc}"
 
 
@@ -113,7 +124,7 @@ def validate_file(
     available_callees: Iterable[str],
     services: Iterable[str],
     known_roles: set[str] | None,
-    form_exists: Any,
+    form_exists: FormCheck | None,
 ) -> list[str]:
     """Check what SpiffWorkflow cannot: forms, service operators, roles, scripts.
 
@@ -134,7 +145,7 @@ def validate_file(
             problems.append(_validation_message(exc))
             continue
         except SpiffWorkflowException as exc:
-            problems.append(f"proceso '{pid}': {exc}")
+            problems.append(_("proceso '%(process)s': %(error)s") % {"process": pid, "error": exc})
             continue
         for wf_spec in [spec, *[s for s in subprocess_specs.values() if s is not None]]:
             if id(wf_spec) in seen:
@@ -148,17 +159,19 @@ def validate_file(
                 if isinstance(task_spec, CallActivity) and callee in missing_callees:
                     named_callees.add(callee)
                     problems.append(
-                        f"{_describe(task_spec)}: la actividad de llamada invoca el proceso "
-                        f"'{callee}', que no está desplegado."
+                        _("%(where)s: la actividad de llamada invoca el proceso '%(callee)s', "
+                          "que no está desplegado.") % {"where": _describe(task_spec), "callee": callee}
                     )
     for callee in sorted(missing_callees - named_callees):
         problems.append(
-            f"Una actividad de llamada invoca el proceso '{callee}', que no está desplegado."
+            _("Una actividad de llamada invoca el proceso '%(callee)s', que no está desplegado.")
+            % {"callee": callee}
         )
     return problems
 
 
-def _check_task_spec(task_spec, services, known_roles, form_exists) -> list[str]:
+def _check_task_spec(task_spec: Any, services: set[str], known_roles: set[str] | None,
+                     form_exists: FormCheck | None) -> list[str]:
     problems: list[str] = []
     where = _describe(task_spec)
     if isinstance(task_spec, UserTask):
@@ -166,11 +179,12 @@ def _check_task_spec(task_spec, services, known_roles, form_exists) -> list[str]
         role = info.properties.get("role") or info.lane
         if not role:
             problems.append(
-                f"{where}: la tarea de usuario no tiene rol (ponla en un carril o usa la "
-                "propiedad 'role')."
+                _("%(where)s: la tarea de usuario no tiene rol (ponla en un carril o usa la "
+                  "propiedad 'role').") % {"where": where}
             )
         elif known_roles is not None and role not in known_roles:
-            problems.append(f"{where}: el rol '{role}' no existe en el catálogo de roles.")
+            problems.append(
+                _("%(where)s: el rol '%(role)s' no existe en el catálogo de roles.") % {"where": where, "role": role})
         form_problem = form_exists(info.form_key) if info.form_key and form_exists is not None else None
         if form_problem:
             problems.append(f"{where}: {form_problem}")
@@ -180,21 +194,25 @@ def _check_task_spec(task_spec, services, known_roles, form_exists) -> list[str]
                 if not TimerEventDefinition.parse_iso_duration(due):
                     raise ValueError("empty duration")
             except Exception:
-                problems.append(f"{where}: 'dueIn' debe ser una duración ISO 8601 (p. ej. P3D): {due!r}.")
+                problems.append(_("%(where)s: 'dueIn' debe ser una duración ISO 8601 (p. ej. P3D): %(value)s.")
+                                % {"where": where, "value": repr(due)})
         working = (info.properties.get("dueInWorkingDays") or "").strip()
         if working.isdigit():
             if not 0 < int(working) <= 365:
-                problems.append(f"{where}: 'dueInWorkingDays' debe ser un entero entre 1 y 365: {working!r}.")
+                problems.append(_("%(where)s: 'dueInWorkingDays' debe ser un entero entre 1 y 365: %(value)s.")
+                                % {"where": where, "value": repr(working)})
         elif working:
             problems.extend(_check_expression(where, "'dueInWorkingDays'", working))
     if isinstance(task_spec, ServiceTask):
         operator = getattr(task_spec, "operation_name", None)
         if not operator:
-            problems.append(f"{where}: la tarea de servicio no indica su operador.")
+            problems.append(_("%(where)s: la tarea de servicio no indica su operador.") % {"where": where})
         elif operator not in services:
-            problems.append(f"{where}: el operador de servicio '{operator}' no está registrado.")
+            problems.append(_("%(where)s: el operador de servicio '%(operator)s' no está registrado.")
+                            % {"where": where, "operator": operator})
         for name, param in (getattr(task_spec, "operation_params", None) or {}).items():
-            problems.extend(_check_expression(where, f"parámetro '{name}'", param.get("value", "")))
+            what = _("parámetro '%(name)s'") % {"name": name}
+            problems.extend(_check_expression(where, what, param.get("value", "")))
     if isinstance(task_spec, ScriptTask):
         try:
             _compile(task_spec.script or "", "exec")
@@ -204,24 +222,25 @@ def _check_task_spec(task_spec, services, known_roles, form_exists) -> list[str]
         # SpiffWorkflow wraps each condition in an operator whose first arg is the text.
         text = condition.args[0] if hasattr(condition, "args") and condition.args else condition
         if isinstance(text, str):
-            problems.extend(_check_expression(where, "condición", text))
+            problems.extend(_check_expression(where, _("condición"), text))
     event_definition = getattr(task_spec, "event_definition", None)
     if isinstance(event_definition, TimerEventDefinition):
-        problems.extend(_check_expression(where, "temporizador", event_definition.expression or ""))
+        problems.extend(_check_expression(where, _("temporizador"), event_definition.expression or ""))
     if isinstance(task_spec, CallActivity) and not getattr(task_spec, "spec", None):
-        problems.append(f"{where}: la actividad de llamada no indica el proceso a invocar.")
+        problems.append(_("%(where)s: la actividad de llamada no indica el proceso a invocar.") % {"where": where})
     return problems
 
 
 def _check_expression(where: str, what: str, expression: str) -> list[str]:
     if not expression or not expression.strip():
-        return [f"{where}: {what} vacío."]
+        return [_("%(where)s: %(what)s vacío.") % {"where": where, "what": what}]
     try:
         _compile(expression.strip(), "eval")
     except ScriptError as exc:
         return [f"{where}: {what}: {exc}"]
     except SyntaxError as exc:
-        return [f"{where}: {what} con error de sintaxis: {exc}"]
+        return [_("%(where)s: %(what)s con error de sintaxis: %(error)s")
+                % {"where": where, "what": what, "error": exc}]
     return []
 
 
@@ -281,17 +300,20 @@ def start_info(parsed: ParsedFile, process_id: str) -> StartInfo:
     return StartInfo(roles=sorted(set(roles)), form_key=form_key)
 
 
-def validate_start(parsed: ParsedFile, *, known_roles: set[str] | None, form_exists: Any) -> list[str]:
-    problems = []
+def validate_start(parsed: ParsedFile, *, known_roles: set[str] | None,
+                   form_exists: FormCheck | None) -> list[str]:
+    problems: list[str] = []
     for pid in parsed.process_ids:
         info = start_info(parsed, pid)
         for role in info.roles:
             if known_roles is not None and role not in known_roles:
                 problems.append(
-                    f"proceso '{pid}', evento de inicio: el rol '{role}' no existe en el catálogo de roles.")
+                    _("proceso '%(process)s', evento de inicio: el rol '%(role)s' no existe en el catálogo de "
+                      "roles.") % {"process": pid, "role": role})
         form_problem = form_exists(info.form_key) if info.form_key and form_exists is not None else None
         if form_problem:
-            problems.append(f"proceso '{pid}', evento de inicio: {form_problem}")
+            problems.append(_("proceso '%(process)s', evento de inicio: %(problem)s")
+                            % {"process": pid, "problem": form_problem})
     return problems
 
 
@@ -305,7 +327,7 @@ class LoadedSpec:
     user_tasks: dict[str, UserTaskInfo]
 
 
-_cache: dict[tuple, LoadedSpec] = {}
+_cache: dict[tuple[int, str, tuple[tuple[str, int], ...]], LoadedSpec] = {}
 _cache_lock = threading.Lock()
 
 

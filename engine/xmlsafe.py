@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from lxml import etree
 
 from .errors import UnsafeXmlError
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
-_DOCTYPE_REFUSED = "El archivo declara un DOCTYPE o entidades XML; no se aceptan por seguridad."
+_DOCTYPE_REFUSED = gettext_noop("El archivo declara un DOCTYPE o entidades XML; no se aceptan por seguridad.")
 
 
 def parse_bpmn_xml(content: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
@@ -20,8 +22,8 @@ def parse_bpmn_xml(content: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) 
         content = content.encode("utf-8")
     if len(content) > max_bytes:
         raise UnsafeXmlError(
-            f"El archivo BPMN pesa {len(content):,} bytes; el máximo permitido es "
-            f"{max_bytes:,} bytes."
+            _("El archivo BPMN pesa %(size)s bytes; el máximo permitido es %(limit)s bytes.")
+            % {"size": f"{len(content):,}", "limit": f"{max_bytes:,}"}
         )
     parser = etree.XMLParser(
         resolve_entities=False,
@@ -37,13 +39,13 @@ def parse_bpmn_xml(content: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) 
         # Entity attacks often fail inside libxml2 (unresolved entity, amplification
         # limit) before the DOCTYPE check below: say why the file is refused.
         if b"<!DOCTYPE" in content or b"<!ENTITY" in content:
-            raise UnsafeXmlError(_DOCTYPE_REFUSED) from exc
-        raise UnsafeXmlError(f"El archivo no es XML válido: {exc}") from exc
+            raise UnsafeXmlError(_(_DOCTYPE_REFUSED)) from exc
+        raise UnsafeXmlError(_("El archivo no es XML válido: %(error)s") % {"error": exc}) from exc
     tree = root.getroottree()
     docinfo = tree.docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        raise UnsafeXmlError(_DOCTYPE_REFUSED)
+        raise UnsafeXmlError(_(_DOCTYPE_REFUSED))
     for node in root.iter():
         if isinstance(node, etree._Entity):
-            raise UnsafeXmlError("El archivo usa entidades XML; no se aceptan por seguridad.")
+            raise UnsafeXmlError(_("El archivo usa entidades XML; no se aceptan por seguridad."))
     return root

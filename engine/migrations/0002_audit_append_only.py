@@ -5,7 +5,9 @@ database, still works). SQLite refuses UPDATE; it keeps DELETE because Django's 
 empties tables with DELETE there.
 """
 
+from django.apps.registry import Apps
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 PG_UP = """
 CREATE OR REPLACE FUNCTION engine_audit_append_only() RETURNS trigger AS $$
@@ -28,7 +30,7 @@ BEGIN SELECT RAISE(ABORT, 'engine_auditevent is append-only: UPDATE refused'); E
 SQLITE_DOWN = "DROP TRIGGER IF EXISTS engine_auditevent_append_only;"
 
 
-def forwards(apps, schema_editor):
+def forwards(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         schema_editor.execute(PG_UP, params=None)
@@ -36,7 +38,7 @@ def forwards(apps, schema_editor):
         schema_editor.execute(SQLITE_UP)
 
 
-def backwards(apps, schema_editor):
+def backwards(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         schema_editor.execute(PG_DOWN)

@@ -1,7 +1,9 @@
+from django.apps.registry import Apps
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 
-def tune(apps, schema_editor):
+def tune(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     # The inbox counts are index-only scans, which skip the table only for pages the
     # visibility map marks all-visible; claims and completions clear those marks. Vacuum
     # the task table after 2% of its rows changed instead of the default 20%.
@@ -12,7 +14,7 @@ def tune(apps, schema_editor):
         )
 
 
-def untune(apps, schema_editor):
+def untune(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(
             "ALTER TABLE engine_humantask RESET (autovacuum_vacuum_scale_factor, autovacuum_analyze_scale_factor)"

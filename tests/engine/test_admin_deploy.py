@@ -1,4 +1,5 @@
-"""Administrators deploy a BPMN file by uploading it in the admin."""
+"""The engine's Django admin: administrators deploy a BPMN file by uploading it; instance
+steps are not admin actions."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from engine import services
 from engine.errors import StepFailed
-from engine.models import InstanceStatus, ProcessDefinition
+from engine.models import AuditAction, InstanceStatus, ProcessDefinition
 
 from .conftest import DIAGRAMS, deploy_diagram, open_task
 
@@ -52,8 +53,9 @@ def test_uploading_a_file_with_the_wrong_extension_is_refused(admin_client):
     assert ProcessDefinition.objects.count() == 0
 
 
-def test_an_administrator_retries_a_failed_step_from_the_instance_list(admin_client, engine_registry):
-    """After the cause is fixed, the admin action 'Reintentar' replays the failed step."""
+@pytest.fixture
+def failed_instance(engine_registry):
+    """An instance whose completion failed (RENIEC down), then the cause was fixed."""
     def reniec_down(ctx, dni):
         raise RuntimeError("RENIEC no responde")
 
@@ -65,11 +67,39 @@ def test_an_administrator_retries_a_failed_step_from_the_instance_list(admin_cli
     with pytest.raises(StepFailed):
         services.complete(task_id=open_task(inst, "fill").pk, user=officer, data={"dni": "45678912"})
     engine_registry.register_service("reniec_lookup", lambda ctx, dni: {"dni": dni, "nombres": "ANA"})
-
-    response = admin_client.post("/admin/engine/processinstance/", {
-        "action": "retry_failed_step", "_selected_action": [inst.pk]}, follow=True)
-
-    assert "1 instancia(s) reintentada(s)" in response.content.decode()
     inst.refresh_from_db()
-    assert inst.status != InstanceStatus.INCIDENT
-    assert inst.incidents.get().resolution == "retried"
+    assert inst.status == InstanceStatus.INCIDENT
+    return inst
+
+
+INSTANCES = "/admin/engine/processinstance/"
+STEP_ACTIONS = ("retry_failed_step", "suspend_instances", "resume_instances")
+
+
+def test_the_instance_list_offers_no_step_actions(admin_client, failed_instance):
+    """Retry, suspend and resume need a reason, so the Django admin does not offer them (the
+    portal's Administración → Expedientes page does); a superuser still sees the list."""
+    response = admin_client.get(INSTANCES)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"?{failed_instance.pk}" in page or f"/{failed_instance.pk}/" in page
+    for name in STEP_ACTIONS:
+        assert f'value="{name}"' not in page
+    actions = response.context["cl"].model_admin.get_actions(response.wsgi_request)
+    assert not set(actions) & set(STEP_ACTIONS)
+
+
+@pytest.mark.parametrize("action", STEP_ACTIONS)
+def test_posting_an_old_step_action_changes_nothing(admin_client, failed_instance, action):
+    """A POST naming a removed action (an old bookmark, a crafted form) leaves the instance,
+    its incident and its audit trail as they were."""
+    before = (failed_instance.lock_version, failed_instance.audit_events.count())
+    response = admin_client.post(INSTANCES, {"action": action, "_selected_action": [failed_instance.pk]},
+                                 follow=True)
+    assert response.status_code == 200
+    failed_instance.refresh_from_db()
+    assert failed_instance.status == InstanceStatus.INCIDENT
+    assert failed_instance.incidents.get().resolved_at is None
+    assert (failed_instance.lock_version, failed_instance.audit_events.count()) == before
+    assert not failed_instance.audit_events.filter(
+        action__in=[AuditAction.RETRY, AuditAction.SUSPEND, AuditAction.RESUME]).exists()

@@ -286,7 +286,7 @@ def test_claim_during_a_running_step_does_not_deadlock(user, other_user):
         pytest.skip("needs PostgreSQL row locks; SQLite serializes the two transactions whole")
     from django.db import transaction
 
-    from engine.runtime import lock_instance
+    from engine.persistence import lock_instance
 
     deploy_diagram("user_tasks")
     instance = services.start(key="user_tasks", data=DATA, started_by=user)

@@ -12,7 +12,7 @@ import pytest
 from django.db import transaction
 from SpiffWorkflow.util.task import TaskState
 
-from engine import runtime, services
+from engine import persistence, runtime, services
 from engine.errors import StepFailed
 from engine.models import AuditEvent, HumanTask, HumanTaskState, Incident, InstanceStatus
 from engine.serialization import all_tasks
@@ -72,7 +72,7 @@ def _drive_in_memory(inst, rounds: int) -> None:
     """Advance an instance `rounds` loop iterations in SpiffWorkflow directly, then save it
     with the engine's own persist() (fast way to build a deep task tree)."""
     with transaction.atomic():
-        locked = runtime.lock_instance(inst.pk)
+        locked = persistence.lock_instance(inst.pk)
         loaded = runtime.loaded_spec(locked)
         wf = runtime.load_workflow(locked, loaded)
         for _ in range(rounds):
@@ -80,7 +80,7 @@ def _drive_in_memory(inst, rounds: int) -> None:
             task.set_data(again=True)
             task.run()
             wf.do_engine_steps()
-        runtime.persist(runtime.StepContext(instance=locked, actor=None, loaded=loaded, workflow=wf))
+        persistence.persist(runtime.StepContext(instance=locked, actor=None, loaded=loaded, workflow=wf))
 
 
 def test_without_pruning_the_engine_raises_an_incident_instead_of_completing(user, monkeypatch):

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from django.conf import settings
 from django.core.management import BaseCommand, CommandError
+from django.core.management.base import CommandParser
+from django.utils.translation import gettext as _
 
+from engine.conf import engine_settings
 from engine.errors import DeploymentError
 from engine.services import deploy_directory
 
@@ -12,18 +15,18 @@ from engine.services import deploy_directory
 class Command(BaseCommand):
     help = "Deploy every BPMN file under processes/ (unchanged files deploy nothing)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("directory", nargs="?", default=None)
 
-    def handle(self, *, directory: str | None, **options):
-        path = Path(directory) if directory else Path(settings.ENGINE["PROCESSES_DIR"])
+    def handle(self, *, directory: str | None, **options: Any) -> None:
+        path = Path(directory) if directory else Path(engine_settings()["PROCESSES_DIR"])
         if not path.is_dir():
-            raise CommandError(f"No existe la carpeta {path}")
+            raise CommandError(_("No existe la carpeta %(path)s") % {"path": path})
         try:
             results = deploy_directory(directory=path)
         except DeploymentError as exc:
             raise CommandError(
-                "No se desplegó nada:\n" + "\n".join(f"  - {p}" for p in exc.problems)
+                _("No se desplegó nada:") + "\n" + "\n".join(f"  - {p}" for p in exc.problems)
             ) from exc
         for r in results:
             verb = "deployed" if r.created else "unchanged"

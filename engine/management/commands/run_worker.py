@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 from django.conf import settings
 from django.core.management import BaseCommand, call_command
+from django.core.management.base import CommandParser
 from django.db import close_old_connections, connection
+
+from engine.registry import registry
+from engine.timers import fire_due_timers
 
 log = logging.getLogger("engine.worker")
 
 
 def run_periodic_jobs() -> None:
     """Run each registered periodic job once; a failing job is logged and the others run."""
-    from engine.registry import registry
-
     for job in list(registry.periodic):
         try:
             job()
@@ -28,7 +31,7 @@ def run_periodic_jobs() -> None:
 class Command(BaseCommand):
     help = "Run the background worker (Django tasks) with the engine's timer sweep."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--interval", type=float, default=1.0,
                             help="Seconds between polls of the task queue.")
         parser.add_argument("--sweep-seconds", type=int,
@@ -36,12 +39,10 @@ class Command(BaseCommand):
         parser.add_argument("--batch", action="store_true",
                             help="Sweep once, run every queued task, then exit.")
 
-    def handle(self, *, interval: float, sweep_seconds: int, batch: bool, **options):
+    def handle(self, *, interval: float, sweep_seconds: int, batch: bool, **options: Any) -> None:
         stop = threading.Event()
 
         def sweep_forever() -> None:
-            from engine.services import fire_due_timers
-
             while not stop.is_set():
                 try:
                     close_old_connections()
@@ -57,8 +58,6 @@ class Command(BaseCommand):
                 stop.wait(sweep_seconds)
 
         if batch:
-            from engine.services import fire_due_timers
-
             fire_due_timers()
             run_periodic_jobs()
             call_command("db_worker", batch=True, interval=interval, startup_delay=False,

@@ -10,11 +10,14 @@ MINEDU ─ MINEDU-UE, MINEDU-OTIC, MINEDU-OACIGED
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from engine import services as engine
+from engine.models import HumanTask
 from engine.registry import registry
 from portal.orgs import services as orgs
 from portal.orgs.models import OrgUnit, Role, UnitKind
@@ -100,3 +103,49 @@ def tramite(db):
 
 SOLICITUD = {"nombres": "Rosa", "apellidos": "Quispe Mamani", "dni": "45871236",
              "correo": "rosa.quispe@example.pe", "cargo": "docente"}
+
+
+class Api:
+    """A logged-in (or anonymous) JSON client for /api/v1/."""
+
+    def __init__(self, client, user=None):
+        self.client = client
+        if user is not None:
+            client.force_login(user)
+
+    def get(self, path: str, params: dict | None = None, **extra: Any):
+        return self.client.get(f"/api/v1/{path}", params or {}, **extra)
+
+    def post(self, path: str, body: Any = None, **extra: Any):
+        return self.client.post(f"/api/v1/{path}", json.dumps(body if body is not None else {}),
+                                content_type="application/json", **extra)
+
+    def patch(self, path: str, body: Any, **extra: Any):
+        return self.client.patch(f"/api/v1/{path}", json.dumps(body), content_type="application/json", **extra)
+
+
+@pytest.fixture
+def api(client):
+    """api(user) → an Api logged in as `user` (each call logs the same client in again)."""
+
+    def make(user=None) -> Api:
+        client.logout()
+        return Api(client, user)
+
+    return make
+
+
+@pytest.fixture
+def case(org, officer, tramite):
+    """A tramite_prueba instance started by Personal IE of AUGUSTO B. LEGUIA, waiting for
+    its Director. Returns (instance, requester, director, task)."""
+    from portal.work import services
+
+    requester = officer("personal_ie", "0584714-0")
+    director = officer("director_ie", "0584714-0")
+    instance = services.process_start(user=requester, key="tramite_prueba", data=SOLICITUD)
+    return instance, requester, director, HumanTask.objects.get(instance=instance)
+
+
+def html(response) -> str:
+    return response.content.decode()

@@ -24,7 +24,7 @@ from portal.schemaforms.loader import SchemaFormCatalogue
 from portal.work import services as work
 from tests.engine.constructs import final_data, task_data
 from tests.engine.test_timers_calendar import lima
-from tests.portal.cuentas.conftest import (
+from tests.portal.accounts.conftest import (
     PROCEDURES,
     deliver_mail,
     new_dni,

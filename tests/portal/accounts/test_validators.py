@@ -20,7 +20,7 @@ from portal.schemaforms.loader import SchemaFormCatalogue
 from portal.schemaforms.registry import is_registered_validator
 from portal.work import services as work
 from portal.work.services import FormInvalid
-from tests.portal.cuentas.conftest import (
+from tests.portal.accounts.conftest import (
     PROCEDURES,
     new_dni,
     request_data,

@@ -7,7 +7,9 @@ import pytest
 from portal.core.models import ActivityLog
 from portal.orgs.models import OrgUnit, Person, Position
 
-from .conftest import IE, html
+from ..conftest import html
+
+IE = "0584714-0"  # AUGUSTO B. LEGUIA, UGEL-03
 
 pytestmark = pytest.mark.django_db
 

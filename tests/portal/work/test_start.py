@@ -9,8 +9,8 @@ import pytest
 
 from engine.models import ProcessInstance
 
-from ..conftest import SOLICITUD
-from .conftest import IE, html
+from ..conftest import SOLICITUD, html
+from .conftest import IE
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import html
+from ..conftest import html
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from engine.models import HumanTask, HumanTaskState, ProcessInstance
 from portal.core.models import ActivityLog
 from portal.work import services as work
-from tests.portal.cuentas.conftest import (  # noqa: F401 - fixtures
+from tests.portal.accounts.conftest import (  # noqa: F401 - fixtures
     PDF,
     PROCEDURES,
     cuentas,

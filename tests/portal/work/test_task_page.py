@@ -10,7 +10,8 @@ from engine.models import AuditAction, AuditEvent, HumanTask, HumanTaskState, In
 from portal.work import services
 
 from .. import matrix
-from .conftest import html, open_task
+from ..conftest import html
+from .conftest import open_task
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,8 @@ from engine.registry import DirectoryFormCatalogue, registry
 from portal.core.models import ActivityLog
 from portal.work import services
 
-from .conftest import html, open_task
+from ..conftest import html
+from .conftest import open_task
 
 pytestmark = pytest.mark.django_db
 

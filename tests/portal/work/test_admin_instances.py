@@ -11,7 +11,7 @@ from engine.models import AuditAction, AuditEvent, HumanTask, Incident, Instance
 from engine.registry import registry
 from portal.work import services
 
-from .conftest import html
+from ..conftest import html
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from engine.models import HumanTask
 from portal.work import services
 
 from .. import matrix
-from ..conftest import SOLICITUD
-from .conftest import IE, html, open_task
+from ..conftest import SOLICITUD, html
+from .conftest import IE, open_task
 
 pytestmark = pytest.mark.django_db
 

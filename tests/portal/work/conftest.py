@@ -1,4 +1,4 @@
-"""Fixtures for the officer pages: the test process started by a teacher of an IE of
+"""Fixtures for the work pages and API: the test process started by a teacher of an IE of
 UGEL 03, and the people who work it (see tests/portal/conftest.py for the org tree)."""
 
 from __future__ import annotations
@@ -35,7 +35,3 @@ def start_case(tramite, docente):
 
 def open_task(instance, element_id: str) -> HumanTask:
     return HumanTask.objects.get(instance=instance, element_id=element_id, state=HumanTaskState.OPEN)
-
-
-def html(response) -> str:
-    return response.content.decode()

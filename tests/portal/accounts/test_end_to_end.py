@@ -19,7 +19,7 @@ from portal.notify.models import Notification
 from portal.orgs.models import Person, Position
 from portal.work import services as work
 from tests.engine.constructs import final_data
-from tests.portal.api.conftest import Api
+from tests.portal.conftest import Api
 from tests.roundtrip import assert_round_trip
 
 from .conftest import PDF, PROCEDURES, Procedure, deliver_mail, document, new_dni, open_task, request_data, verification

@@ -33,7 +33,7 @@ def resolve(current: str, is_package: bool, node: ast.ImportFrom | ast.Import) -
     base = current if is_package else current.rpartition(".")[0]
     for _ in range(max(node.level - 1, 0)):
         base = base.rpartition(".")[0]
-    prefix = (base + "." + node.module if node.module else base) if node.level else node.module
+    prefix = (base + "." + node.module if node.module else base) if node.level else (node.module or "")
     # `from pkg import sub` may name a submodule
     return [prefix] + [f"{prefix}.{alias.name}" for alias in node.names]
 
@@ -106,11 +106,11 @@ def main(packages: list[str]) -> int:
         if not any(str(path).startswith(pkg.rstrip("/") + "/") for pkg in packages):
             continue
         for function, node in function_imports(trees[name]):
-            targets = [t for t in resolve(name, path.name == "__init__.py", node) if t in files]
+            found = [t for t in resolve(name, path.name == "__init__.py", node) if t in files]
             where = f"{path}:{node.lineno} in {function}()"
-            label = ", ".join(sorted(set(targets))) or (node.module if isinstance(node, ast.ImportFrom) else
+            label = ", ".join(sorted(set(found))) or (node.module if isinstance(node, ast.ImportFrom) else
                                                          ", ".join(a.name for a in node.names))
-            cycle = next((way for t in targets if (way := reaches(t, name))), None)
+            cycle = next((way for t in found if (way := reaches(t, name))), None)
             if cycle:
                 circles += 1
                 print(f"CIRCLE  {where}: {label}  ({' -> '.join(cycle)} -> back)")

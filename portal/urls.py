@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
-from portal.accounts.urls import acta_urlpatterns
+from portal.accounts.urls import root_urlpatterns as accounts_root_urlpatterns
 
 admin.site.site_header = _("SIAGIE Flujos: administración")
 admin.site.site_title = _("SIAGIE Flujos")
@@ -18,7 +18,7 @@ urlpatterns = [
     path("api/v1/", include("portal.api.urls")),
     path("avisos/", include("portal.notify.urls")),
     path("cuenta/", include("portal.accounts.urls")),
-    *acta_urlpatterns,
+    *accounts_root_urlpatterns,
     path("", include("portal.work.urls")),
     path("", include("portal.core.urls")),
 ]

@@ -6,7 +6,7 @@ Idempotent: a request a demo officer already filed for a process is not filed ag
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -46,6 +46,9 @@ REQUESTS: list[tuple[str, str, dict[str, Any], dict[str, str]]] = [
     }, {"correo_solicitud.archivo": "Correo del Coordinador"}),
 ]
 
+if TYPE_CHECKING:
+    from portal.core.demo import DemoRun
+
 
 def _sample_pdf(title: str) -> bytes:
 
@@ -83,6 +86,7 @@ def seed_account_requests(users: dict[str, Any], report: Any) -> None:
         report.instances_started.append(f"{key} ({username})")
 
 
-def seed(*, users: dict[str, Any], report: Any) -> None:
-    """The accounts part of `seed_demo` (called by `portal.core.demo.demo_seed`)."""
-    seed_account_requests(users, report)
+def seed(run: DemoRun) -> None:
+    """The accounts part of `seed_demo` (portal.core.demo): the demo account requests."""
+    if run.start_instances:
+        seed_account_requests(run.users, run.report)

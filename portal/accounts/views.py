@@ -1,5 +1,6 @@
-"""The activation page (a new user follows their one-time link and chooses a password)
-and the acta de entrega that carries that link."""
+"""The activation page (a new user follows their one-time link and chooses a password),
+the acta de entrega that carries that link, and the administrators' button that sends a
+fresh one."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.orgs import access as orgs_access
 from portal.orgs.access import Scope
+from portal.shared.errors import NotVisible
 from portal.shared.http import officer_view
 
 from . import services
@@ -68,3 +71,24 @@ def acta(request: HttpRequest, scope: Scope, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="{issued.filename}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_POST
+@officer_view
+def position_activation_send(request: HttpRequest, scope: Scope, pk: int) -> HttpResponse:
+    """An administrator sends the holder of a position a fresh one-time activation link
+    (the first expired, was lost, or the account was created without e-mail and has one
+    now); the button is on the unit page of the administration."""
+    position = orgs_access.position_for_admin(scope, pk)
+    if not position.active:
+        raise NotVisible
+    outcome = services.account_activation_send(user=position.user, by=request.user)
+    user = position.user
+    names = {"role": position.role.name, "person": user.get_full_name() or user.get_username()}
+    if outcome == "enviada":
+        messages.success(request, _("Se envió a %(person)s un enlace nuevo para crear su contraseña.") % names)
+    elif outcome == "sin_correo":
+        messages.error(request, _("%(person)s no tiene correo registrado: no se pudo enviar el enlace.") % names)
+    else:
+        messages.info(request, _("%(person)s ya activó su cuenta; no necesita un enlace.") % names)
+    return redirect("work:orgs:unit_detail", code=position.unit.code)

@@ -1,22 +1,24 @@
-"""`manage.py seed_demo`: each app seeds its own demo data (its `demo.py`), called here
-in dependency order inside one transaction.
+"""`manage.py seed_demo`: each app seeds its own demo data, in one transaction.
 
-orgs first (the org tree and one officer per role, whom the others need), then work (one
-instance of each other deployed process), then accounts (account requests with their
-documents). Each part is idempotent, so a second run writes nothing.
+An app takes part by having a `demo.py` with `seed(run: DemoRun)`; they are called in
+INSTALLED_APPS order, which is the dependency order: orgs first (the org tree and one
+officer per role, which it puts in `run.users` for the others), then work (one instance
+of each other deployed process), then accounts (account requests with their documents).
+Core imports none of them. Each part is idempotent, so a second run writes nothing.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from importlib import import_module
+from importlib.util import find_spec
+from typing import Any
 
+from django.apps import apps
 from django.db import transaction
 
-from portal.accounts import demo as accounts_demo
 from portal.core.management.commands.seed_admin import DEFAULT_PASSWORD
-from portal.orgs import demo as orgs_demo
-from portal.work import demo as work_demo
 
 # The published demo password (README) is seed_admin's; override it with DEMO_PASSWORD.
 PASSWORD_ENV = "DEMO_PASSWORD"  # noqa: S105 - the variable's name, not a password
@@ -49,13 +51,34 @@ def demo_password() -> tuple[str, str]:
     return DEFAULT_PASSWORD, f"the default: {PASSWORD_ENV} is not set"
 
 
+@dataclass
+class DemoRun:
+    """What the apps' `seed(run)` share: the officers' password, whether to start cases,
+    the report they fill, and the demo officers by username (filled by orgs)."""
+
+    password: str
+    start_instances: bool = True
+    report: SeedReport = field(default_factory=SeedReport)
+    users: dict[str, Any] = field(default_factory=dict)
+
+
+def demo_modules() -> list[Any]:
+    """The `demo` modules of the installed portal apps, in INSTALLED_APPS order."""
+    found = []
+    for config in apps.get_app_configs():
+        name = f"{config.name}.demo"
+        if config.name.startswith("portal.") and name != __name__ and find_spec(name) is not None:
+            module = import_module(name)
+            if callable(getattr(module, "seed", None)):
+                found.append(module)
+    return found
+
+
 @transaction.atomic
 def demo_seed(*, password: str, start_instances: bool = True) -> SeedReport:
     """Create or restore the demo org tree, officers and (optionally) a few instances.
     Rows that already match are not touched."""
-    report = SeedReport()
-    users = orgs_demo.seed(password=password, report=report)
-    if start_instances:
-        work_demo.seed(users=users, report=report)
-        accounts_demo.seed(users=users, report=report)
-    return report
+    run = DemoRun(password=password, start_instances=start_instances)
+    for module in demo_modules():
+        module.seed(run)
+    return run.report

@@ -28,7 +28,7 @@ from . import services
 from .models import Gestion, Modalidad, Nivel, OrgUnit, Person, Position, Role, UnitKind
 
 if TYPE_CHECKING:
-    from portal.core.demo import SeedReport
+    from portal.core.demo import DemoRun, SeedReport
 
 DEMO_REASON = "Datos de demostración (manage.py seed_demo)"
 DEMO_EMAIL_DOMAIN = "demo.siagie.example"
@@ -338,15 +338,15 @@ def _seed_position(spec: DemoUser, user, units: dict[str, OrgUnit], report: Seed
 # --- entry point --------------------------------------------------------------------------
 
 
-def seed(*, password: str, report: SeedReport) -> dict[str, Any]:
-    """Create or restore the demo org tree and its officers; return the officers by
-    username. Rows that already match are not touched. Call inside a transaction."""
+def seed(run: DemoRun) -> None:
+    """Create or restore the demo org tree and its officers, and put the officers in
+    `run.users` by username. Rows that already match are not touched. Call inside a
+    transaction."""
+    report, password, users = run.report, run.password, run.users
     units = _seed_units(report)
-    users = {}
     for spec in USERS:
         users[spec.username] = user = _seed_user(spec, password, report)
         _seed_position(spec, user, units, report)
         role_name = Role.objects.values_list("name", flat=True).get(code=spec.role)
         where = f"{units[spec.unit].name} ({spec.unit})"
         report.logins.append((spec.username, role_name + (f" ({spec.nivel})" if spec.nivel else ""), where))
-    return users

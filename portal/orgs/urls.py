@@ -13,5 +13,4 @@ urlpatterns = [
     path("unidades/<str:code>/cargos/asignar/", views.position_assign, name="position_assign"),
     path("unidades/<str:code>/cargos/reemplazar/", views.position_replace, name="position_replace"),
     path("cargos/<int:pk>/cesar/", views.position_end, name="position_end"),
-    path("cargos/<int:pk>/enlace-activacion/", views.position_activation_send, name="position_activation_send"),
 ]

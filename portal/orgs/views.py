@@ -154,27 +154,6 @@ def position_end(request: HttpRequest, scope: access.Scope, pk: int) -> HttpResp
     return _detail(request, position.unit, end_forms={position.pk: form}, status=400)
 
 
-@require_POST
-@officer_view
-def position_activation_send(request: HttpRequest, scope: access.Scope, pk: int) -> HttpResponse:
-    """Send the holder of a position a fresh one-time activation link (the first expired,
-    was lost, or the account was created without e-mail and has one now)."""
-    from portal.accounts.services import account_activation_send
-
-    position = access.position_for_admin(scope, pk)
-    if not position.active:
-        raise access.NotVisible
-    outcome = account_activation_send(user=position.user, by=request.user)
-    names = _names(position)
-    if outcome == "enviada":
-        messages.success(request, _("Se envió a %(person)s un enlace nuevo para crear su contraseña.") % names)
-    elif outcome == "sin_correo":
-        messages.error(request, _("%(person)s no tiene correo registrado: no se pudo enviar el enlace.") % names)
-    else:
-        messages.info(request, _("%(person)s ya activó su cuenta; no necesita un enlace.") % names)
-    return redirect("work:orgs:unit_detail", code=position.unit.code)
-
-
 def _names(position: Position) -> dict[str, Any]:
     user = position.user
     return {"role": position.role.name, "person": user.get_full_name() or user.get_username()}

@@ -21,7 +21,7 @@ from portal.shared.errors import FormInvalid, NotAllowed, NotVisible
 from . import access, services
 
 if TYPE_CHECKING:
-    from portal.core.demo import SeedReport
+    from portal.core.demo import DemoRun
 
 
 def _sample_value(name: str, node: dict[str, Any], dni: str) -> Any:
@@ -65,10 +65,13 @@ def _sample_data(schema: dict[str, Any], dni: str) -> dict[str, Any] | None:
     return data
 
 
-def seed(*, users: dict[str, Any], report: SeedReport) -> None:
+def seed(run: DemoRun) -> None:
     """Start one instance of each deployed process that a demo officer may start, so the
     inboxes are not empty. Processes whose start form the sample values do not satisfy
     are skipped; a process a demo user already started is not started again."""
+    if not run.start_instances:
+        return
+    users, report = run.users, run.report
     definitions = list(access.latest_definitions().defer("xml"))
     if not definitions:
         return

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from SpiffWorkflow.util.task import TaskState
 
-from .models import AuditAction, AuditEvent, InstanceStatus, ProcessInstance
+from .models import AuditAction, AuditEvent, HumanTask, InstanceStatus, ProcessInstance
 from .runtime import load_workflow, loaded_spec
 from .serialization import all_tasks
 
@@ -35,3 +37,12 @@ def element_states(*, instance: ProcessInstance) -> dict[str, list[str]]:
     if instance.status in (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED):
         active = set()
     return {"completed": sorted(completed - active), "active": sorted(active)}
+
+
+def task_data(*, task: HumanTask) -> dict[str, Any]:
+    """The data a task carries (the case so far, as the workflow holds it): task rows
+    keep no data. {} when the workflow no longer has the task."""
+    instance = task.instance
+    wf = load_workflow(instance, loaded_spec(instance))
+    found = next((t for t in all_tasks(wf) if t.id == task.task_id), None)
+    return dict(found.data) if found is not None else {}

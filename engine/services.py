@@ -10,7 +10,7 @@ instance operations and re-exports the rest:
 - engine.deployment: deploy, deploy_directory, latest_definition;
 - engine.messaging: deliver_message (and starting instances);
 - engine.timers: fire_due_timers;
-- engine.selectors: element_states.
+- engine.selectors: element_states, task_data.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from .models import (
 )
 from .persistence import lock_instance
 from .runtime import StepContext, json_safe, run_engine
-from .selectors import element_states
+from .selectors import element_states, task_data
 from .step import Act, run_step, status_conflict
 from .timers import fire_due_timers, timer_act
 
@@ -62,6 +62,7 @@ __all__ = [
     "retry",
     "start",
     "suspend",
+    "task_data",
     "unclaim",
 ]
 

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+
+from engine import services as engine
 from engine.models import HumanTask, ProcessDefinition
 
 
 def open_task_data(task: HumanTask) -> dict[str, Any]:
     """The data an open task carries (the case so far), read from the stored workflow:
     task rows keep no data, and the hand-over step needs what the alta produced."""
-    from engine.runtime import load_workflow, loaded_spec
-    from engine.serialization import all_tasks
-
-    instance = task.instance
-    wf = load_workflow(instance, loaded_spec(instance))
-    found = next((t for t in all_tasks(wf) if t.id == task.task_id), None)
-    return dict(found.data) if found is not None else {}
+    return engine.task_data(task=task)
 
 
 def cargo_ie_title(definition: ProcessDefinition, value: str) -> str:
@@ -30,3 +29,12 @@ def cargo_ie_title(definition: ProcessDefinition, value: str) -> str:
     except FormError:
         return value
     return next((str(o.get("title") or value) for o in field.get("oneOf") or [] if o.get("const") == value), value)
+
+
+def user_from_uid(uidb64: str) -> Any:
+    """The account an activation link names (its base64 user id), or None."""
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return get_user_model()._default_manager.filter(pk=pk).first()

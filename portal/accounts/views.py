@@ -4,15 +4,10 @@ fresh one."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.encoding import force_str
-from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -23,16 +18,8 @@ from portal.orgs.access import Scope
 from portal.shared.errors import NotVisible
 from portal.shared.http import officer_view
 
-from . import services
+from . import selectors, services
 from .tokens import activation_hours, activation_tokens
-
-
-def _user(uidb64: str) -> Any:
-    try:
-        pk = int(force_str(urlsafe_base64_decode(uidb64)))
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return get_user_model()._default_manager.filter(pk=pk).first()
 
 
 def _invalid(request: HttpRequest) -> HttpResponse:
@@ -43,7 +30,7 @@ def _invalid(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
-    user = _user(uidb64)
+    user = selectors.user_from_uid(uidb64)
     if user is None or not activation_tokens.check_token(user, token):
         return _invalid(request)
     form = SetPasswordForm(user, request.POST if request.method == "POST" else None)

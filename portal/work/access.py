@@ -50,6 +50,13 @@ def visible_tasks(scope: Scope) -> QuerySet[HumanTask]:
     return qs.filter(q)
 
 
+def visible_task_ids(scope: Scope, task_ids: list[int]) -> set[int]:
+    """Which of `task_ids` the user may open (the case page links only those)."""
+    if not task_ids:
+        return set()
+    return set(visible_tasks(scope).filter(pk__in=task_ids).values_list("pk", flat=True))
+
+
 def visible_instances(scope: Scope) -> QuerySet[ProcessInstance]:
     qs = ProcessInstance.objects.all()
     if scope.sees_everything:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -120,12 +119,6 @@ def accepted_with_incident(scope: Scope, exc: StepFailed, notice: str) -> Respon
     return Response({**instance_detail(scope, instance), "notice": notice}, status=status.HTTP_202_ACCEPTED)
 
 
-def with_open_tasks(queryset: QuerySet[ProcessInstance]) -> QuerySet[ProcessInstance]:
-    open_tasks = HumanTask.objects.filter(state=HumanTaskState.OPEN).order_by("pk")
-    return queryset.select_related("definition").prefetch_related(
-        Prefetch("human_tasks", queryset=open_tasks, to_attr="open_tasks"))
-
-
 # --- Processes ----------------------------------------------------------------------------------
 
 
@@ -206,8 +199,7 @@ class TaskCountsView(ApiView):
                                                                            **errors()})
     def get(self, request: Request) -> Response:
         counts = selectors.inbox_counts(self.scope)
-        names = dict(access.latest_definitions().filter(key__in=[c["process_key"] for c in counts])
-                     .values_list("key", "name"))
+        names = selectors.process_names({c["process_key"] for c in counts})
         rows = [{"process_key": c["process_key"], "process_name": names.get(c["process_key"], c["process_key"]),
                  "count": c["n"]} for c in counts]
         return Response(s.TaskCountsSerializer({"total": sum(r["count"] for r in rows), "processes": rows}).data)
@@ -221,7 +213,7 @@ class TaskDetailView(ApiView):
     def get(self, request: Request, pk: str) -> Response:
         scope = self.scope
         task = access.task_for_view(scope, pk)
-        selectors.record_case_read(request.user, task.instance, via="api:task")
+        services.case_read_log(user=request.user, instance=task.instance, via="api:task")
         return Response(task_detail(scope, task, request))
 
 
@@ -236,7 +228,7 @@ class TaskClaimView(ApiView):
         self.service(user=request.user, task_pk=pk)
         scope = self.scope
         task = access.task_for_view(scope, pk)
-        selectors.record_case_read(request.user, task.instance, via="api:task")
+        services.case_read_log(user=request.user, instance=task.instance, via="api:task")
         return Response(task_detail(scope, task, request))
 
 
@@ -278,7 +270,7 @@ class MyInstanceListView(ApiView):
     @extend_schema(summary=_("Trámites que inicié"), responses={200: s.InstanceSerializer(many=True),
                                                                  **errors()})
     def get(self, request: Request) -> Response:
-        return self.paginated(with_open_tasks(selectors.my_instances(request.user)), s.InstanceSerializer)
+        return self.paginated(selectors.with_open_tasks(selectors.my_instances(request.user)), s.InstanceSerializer)
 
 
 @extend_schema(tags=["expedientes"])
@@ -290,7 +282,7 @@ class InstanceDetailView(ApiView):
     def get(self, request: Request, pk: str) -> Response:
         scope = self.scope
         instance = access.instance_for_view(scope, pk)
-        selectors.record_case_read(request.user, instance, via="api:instance")
+        services.case_read_log(user=request.user, instance=instance, via="api:instance")
         return Response(instance_detail(scope, instance))
 
 
@@ -306,8 +298,7 @@ class InstanceAdminListView(ApiView):
         f = self.query(s.InstanceFilterSerializer)
         instances = selectors.admin_instances(scope, status=f["status"], process=f["process"], unit=f["unit"],
                                               since=f["since"], until=f["until"])
-        instances = with_open_tasks(instances).annotate(
-            open_incidents=Count("incidents", filter=Q(incidents__resolved_at__isnull=True)))
+        instances = selectors.with_open_incident_count(selectors.with_open_tasks(instances))
         return self.paginated(instances, s.AdminInstanceSerializer)
 
 

@@ -21,7 +21,7 @@ from portal.orgs.selectors import unit_names
 from portal.schemaforms.loader import FormDefinition, FormError, load_form
 from portal.schemaforms.rendering import render_form
 
-from . import access, selectors, timeline
+from . import selectors, timeline
 from .forms import InstanceAction
 
 logger = logging.getLogger(__name__)
@@ -36,13 +36,9 @@ STATUS_BADGES = {
 }
 
 
-def process_names() -> dict[str, str]:
-    return {key: name or key for key, name in access.latest_definitions().values_list("key", "name")}
-
-
 def decorate_tasks(tasks: list[HumanTask], *, names: dict[str, str] | None = None) -> list[HumanTask]:
     """Attach what the rows show (names, overdue flag) without one query per row."""
-    names = names if names is not None else process_names()
+    names = names if names is not None else selectors.process_names()
     units = unit_names(t.unit for t in tasks)
     now = timezone.now()
     today_end = timezone.localtime(now).replace(hour=23, minute=59, second=59)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, F, QuerySet, Subquery
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from engine.models import AuditAction, AuditEvent, HumanTask, HumanTaskState, Incident, ProcessInstance
-from portal.core.models import log_activity
 from portal.orgs.access import Scope, pairs_q
 from portal.orgs.models import OrgUnit
 from portal.schemaforms.models import Document
@@ -156,11 +155,6 @@ def completed_data(task: HumanTask) -> dict[str, Any]:
     return dict((event.data or {}).get("data") or {}) if event else {}
 
 
-def record_case_read(user, instance: ProcessInstance, *, via: str) -> None:
-    """Ley 29733: who read a case file with personal data, when, and through what."""
-    log_activity(actor=user, action="case_viewed", obj=instance, unit=instance.org_unit, data={"via": via})
-
-
 def admin_instances(scope: Scope, *, status: str = "", process: str = "", unit: str = "",
                     since=None, until=None) -> QuerySet[ProcessInstance]:
     """Instances for the administration list, newest first: `unit` includes the units
@@ -231,3 +225,22 @@ def incident_instance_id(incident_id: int | None) -> int | None:
     if incident_id is None:
         return None
     return Incident.objects.filter(pk=incident_id).values_list("instance_id", flat=True).first()
+
+
+def process_names(keys: set[str] | None = None) -> dict[str, str]:
+    """{process key: name} of the latest deployed versions (all, or only `keys`)."""
+    definitions = access.latest_definitions()
+    if keys is not None:
+        definitions = definitions.filter(key__in=keys)
+    return {key: name or key for key, name in definitions.values_list("key", "name")}
+
+
+def with_open_tasks(queryset: QuerySet[ProcessInstance]) -> QuerySet[ProcessInstance]:
+    """Instances with their definition and their open tasks prefetched (`open_tasks`)."""
+    open_tasks = HumanTask.objects.filter(state=HumanTaskState.OPEN).order_by("pk")
+    return queryset.select_related("definition").prefetch_related(
+        Prefetch("human_tasks", queryset=open_tasks, to_attr="open_tasks"))
+
+
+def with_open_incident_count(queryset: QuerySet[ProcessInstance]) -> QuerySet[ProcessInstance]:
+    return queryset.annotate(open_incidents=Count("incidents", filter=Q(incidents__resolved_at__isnull=True)))

@@ -188,6 +188,11 @@ def _require_reason(reason: str) -> None:
         raise FormInvalid({"reason": [_("Máximo 1000 caracteres.")]})
 
 
+def case_read_log(*, user: Any, instance: ProcessInstance, via: str) -> None:
+    """Ley 29733: who read a case file with personal data, when, and through what."""
+    log_activity(actor=user, action="case_viewed", obj=instance, unit=instance.org_unit, data={"via": via})
+
+
 def document_upload(*, user: Any, form_key: str, field: str, file: Any) -> Document:
     """Store a file for a document field of a form the user may fill in now (a start
     form of a process they may start, or the form of a task they may work); the
@@ -214,6 +219,6 @@ def document_upload(*, user: Any, form_key: str, field: str, file: Any) -> Docum
 
 __all__ = [
     "AlreadyStarted", "ConflictError", "EngineError", "FormInvalid", "FormUnavailable", "NotAllowed", "NotVisible",
-    "document_upload", "instance_cancel", "instance_resume", "instance_retry", "instance_suspend",
+    "case_read_log", "document_upload", "instance_cancel", "instance_resume", "instance_retry", "instance_suspend",
     "org_context", "process_start", "task_claim", "task_complete", "task_unclaim",
 ]

@@ -10,13 +10,13 @@ from portal.shared.http import officer_view, paginate
 
 from .. import selectors
 from ..forms import AdminInstanceFilterForm, InstanceActionForm
-from ..presenters import available_actions, decorate_instances, process_names
+from ..presenters import available_actions, decorate_instances
 
 
 @officer_view
 def admin_instances(request: HttpRequest, scope: Scope) -> HttpResponse:
     require_admin(scope)
-    names = process_names()
+    names = selectors.process_names()
     form = AdminInstanceFilterForm(request.GET or None, processes=sorted(names.items(), key=lambda kv: kv[1]))
     filters = form.filters()
     qs = selectors.admin_instances(scope, status=filters.get("estado", ""), process=filters.get("proceso", ""),

@@ -30,11 +30,10 @@ logger = logging.getLogger(__name__)
 def instance_page(request: HttpRequest, scope: Scope, pk: int) -> HttpResponse:
     instance = access.instance_for_view(scope, pk)
     staff = scope.is_staff
-    selectors.record_case_read(request.user, instance, via="page:instance")
+    services.case_read_log(user=request.user, instance=instance, via="page:instance")
     entries = timeline.build(instance, staff=staff)
     steps = timeline.current_steps(instance, staff=staff)
-    visible_ids = set(access.visible_tasks(scope).filter(pk__in=[s["task"].pk for s in steps])
-                      .values_list("pk", flat=True)) if steps else set()
+    visible_ids = access.visible_task_ids(scope, [s["task"].pk for s in steps])
     for step in steps:
         step["visible"] = step["task"].pk in visible_ids
     states = timeline.element_states(instance)

@@ -18,12 +18,12 @@ from portal.shared.http import is_htmx, officer_view, paginate, safe_next
 
 from .. import access, selectors, services
 from ..forms import InboxFilterForm, SupervisionFilterForm
-from ..presenters import decorate_tasks, my_units, nav_flags, process_names
+from ..presenters import decorate_tasks, my_units, nav_flags
 
 
 @officer_view
 def inbox(request: HttpRequest, scope: Scope) -> HttpResponse:
-    names = process_names()
+    names = selectors.process_names()
     counts = selectors.inbox_counts(scope)
     for row in counts:
         row["name"] = names.get(row["process_key"], row["process_key"])
@@ -54,7 +54,7 @@ def inbox(request: HttpRequest, scope: Scope) -> HttpResponse:
 @officer_view
 def supervision(request: HttpRequest, scope: Scope) -> HttpResponse:
     """Open tasks of the user's remit that they may see but not work: read-only."""
-    names = process_names()
+    names = selectors.process_names()
     form = SupervisionFilterForm(request.GET or None, processes=sorted(names.items(), key=lambda kv: kv[1]))
     filters = form.filters()
     qs = selectors.supervision(scope, process=filters["process"], due=filters["due"])

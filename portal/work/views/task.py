@@ -58,7 +58,7 @@ def task_page(request: HttpRequest, scope: Scope, pk: int) -> HttpResponse:
         data = answer.values_for_display(form)
         task = access.task_for_view(scope, pk)  # the state after the attempt
     else:
-        selectors.record_case_read(request.user, task.instance, via="page:task")
+        services.case_read_log(user=request.user, instance=task.instance, via="page:task")
         if task.state == HumanTaskState.COMPLETED:
             data = selectors.completed_data(task)
     return _render_task(request, scope, task, form=form, form_problem=form_problem, data=data, errors=errors,

@@ -25,7 +25,7 @@ VENDOR_STAMP := portal/static/vendor/.copied
 help:
 	@echo "make run    set up, migrate, seed the demo admin, org tree and officers, start portal + worker"
 	@echo "make test   set up, run pytest on SQLite and on a throwaway PostgreSQL"
-	@echo "make lint   ruff check, then mypy (strict) on engine/"
+	@echo "make lint   ruff check, then mypy on engine/, portal/, pdf/"
 	@echo "make clean  remove .venv, node_modules and copied assets (keeps var/)"
 
 # --- set-up -----------------------------------------------------------------------------
@@ -79,7 +79,7 @@ test: setup
 # mypy imports the settings (django-stubs plugin), which need DEBUG=1 outside production.
 lint: $(PY_STAMP)
 	$(PY) -m ruff check .
-	DEBUG=1 $(PY) -m mypy engine
+	DEBUG=1 $(PY) -m mypy engine portal pdf
 
 constraints: $(PY_STAMP)
 	@{ sed -n '1,3p' constraints.txt; \

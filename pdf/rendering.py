@@ -58,7 +58,7 @@ def _fetcher() -> Any:
     fonts the machine has."""
     from weasyprint.urls import URLFetcher
 
-    class PackageFetcher(URLFetcher):
+    class PackageFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint has no type information
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
             if not (url.startswith("data:") or _within_package(url)):
                 raise ValueError(f"A document may only use files of pdf/: {url}")
@@ -83,4 +83,5 @@ def render_pdf(template: str, context: dict[str, Any], *, pdf_a: bool = False) -
     html = render_html(template, context)
     options: dict[str, Any] = {"pdf_variant": PDF_A_VARIANT} if pdf_a else {}
     document = HTML(string=html, base_url=ROOT.as_uri() + "/", url_fetcher=_fetcher())
-    return document.write_pdf(font_config=FontConfiguration(), **options)
+    pdf: bytes = document.write_pdf(font_config=FontConfiguration(), **options)
+    return pdf

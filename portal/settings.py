@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -245,7 +246,7 @@ SPECTACULAR_SETTINGS = {
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- Engine ---------------------------------------------------------------------------
-ENGINE = {
+ENGINE: dict[str, Any] = {
     "PROCESSES_DIR": BASE_DIR / "processes",
     "FORMS_DIR": BASE_DIR / "forms",
     "MAX_BPMN_BYTES": int(os.environ.get("ENGINE_MAX_BPMN_BYTES", str(2 * 1024 * 1024))),

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from engine.errors import ConflictError, ServiceTaskError
 from engine.models import HumanTask, HumanTaskState, ProcessInstance
-from engine.registry import ServiceContext, registry
+from engine.registry import ServiceContext, ServiceHandler, registry
 from engine.services import escalate_task
 from portal.notify.services import notify
 from portal.orgs.models import OrgUnit, Position, Role
@@ -102,6 +102,7 @@ def alta(ctx: ServiceContext, *, nombres: str | None = None, apellidos: str | No
     hands it over on the acta de entrega)."""
     _check("accounts.alta", {"nombres": nombres, "apellidos": apellidos, "document_number": document_number,
                              "role": role, "unit": unit}, unknown)
+    assert nombres is not None and apellidos is not None and document_number is not None  # _check refused None
     role_row, unit_row = _role_and_unit(role, unit)
     replace = role_row.one_holder if replace_holder is None else _flag(replace_holder)
     try:
@@ -152,6 +153,7 @@ def baja(ctx: ServiceContext, *, document_number: str | None = None, document_ty
          **unknown: Any) -> dict[str, Any]:
     """End the person's position; with no position left their account is deactivated."""
     _check("accounts.baja", {"document_number": document_number, "role": role, "unit": unit}, unknown)
+    assert document_number is not None  # _check refused None
     role_row, unit_row = _role_and_unit(role, unit)
     try:
         result = services.account_baja(
@@ -254,7 +256,8 @@ def informar(ctx: ServiceContext, *, aviso: str | None = None, **unknown: Any) -
             tell("cuenta_reemplazada", User.objects.filter(pk=replaced["user_id"]).first(),
                  {"desactivada": replaced.get("cuenta_desactivada")}, case_link=False)
         return {"estado": "creada", "avisos": sent}
-    removed = User.objects.filter(pk=cuenta.get("user_id")).first() if cuenta.get("user_id") else None
+    removed_id = cuenta.get("user_id")
+    removed = User.objects.filter(pk=removed_id).first() if removed_id else None
     if removed is not None and removed == requester:
         # A former Director or a member of the staff who asked for their own baja: one
         # notice, the one that says what became of their account.
@@ -314,7 +317,7 @@ def recordatorio(ctx: ServiceContext, **unknown: Any) -> dict[str, Any]:
     return {"recordatorio_a": len(verifiers), "supervisores": len(supervisors)}
 
 
-OPERATORS = {
+OPERATORS: dict[str, ServiceHandler] = {
     "accounts.preparar": preparar,
     "accounts.alta": alta,
     "accounts.baja": baja,

@@ -10,7 +10,7 @@ appointed meanwhile.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -24,7 +24,10 @@ from portal.orgs.roles import catalogue
 
 from .procedures import DATE_FIELDS, DOCUMENTS, SIGNATORIES, Request, account_rule, person_of, resolve, value_at
 
-SIGNATORY_NAMES = {
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+SIGNATORY_NAMES: dict[str, StrOrPromise] = {
     UnitKind.DRE: _l("el Director de %(unit)s o un Director/Jefe de área de %(unit)s"),
     UnitKind.UGEL: _l("el Director de %(unit)s o un Director/Jefe de área de %(unit)s"),
     UnitKind.IE: _l("el Director de la IE %(unit)s"),
@@ -189,12 +192,11 @@ def holder_info(request: Request) -> dict[str, Any] | None:
 def current_holder_info(role: Role | str, unit: OrgUnit | str, nivel: str = "") -> dict[str, Any] | None:
     """Who holds a one-holder post now: {"position_id", "nombre", "usuario", "desde",
     "desde_texto"}, or None (post free, or a role several people hold)."""
-    if isinstance(role, str):
-        role = Role.objects.filter(code=role).first()
-    if role is None or not role.one_holder:
+    row = Role.objects.filter(code=role).first() if isinstance(role, str) else role
+    if row is None or not row.one_holder:
         return None
     holder = Position.objects.select_related("user").filter(
-        role=role, nivel=nivel or "", until__isnull=True,
+        role=row, nivel=nivel or "", until__isnull=True,
         **({"unit__code": unit} if isinstance(unit, str) else {"unit": unit})).first()
     if holder is None:
         return None

@@ -25,7 +25,7 @@ FAMILIES = ("minedu", "dre_ugel", "director_ie", "personal_ie")
 # Roles fixed by the family (the form has no `rol` field).
 FIXED_ROLE = {"director_ie": "director_ie", "personal_ie": "personal_ie"}
 # Section VI of seed 003: who may sign the oficio, by the kind of the requesting unit.
-SIGNATORIES = {
+SIGNATORIES: dict[str, tuple[str, ...]] = {
     UnitKind.DRE: ("director_dre", "jefe_area_dre"),
     UnitKind.UGEL: ("director_ugel", "jefe_area_ugel"),
     UnitKind.IE: ("director_ie",),

@@ -336,8 +336,9 @@ def account_baja(*, document_type: str = "dni", document_number: str, role: Role
         position = orgs.position_end(position=found[0], by=by, reason=reason)
     except orgs.OrgError as exc:
         raise AccountError(str(exc)) from exc
-    return BajaResult(position=position, deactivated=position.account_deactivated,
-                      released_tasks=position.released_tasks)
+    # position_end sets both on the position it returns (results, not fields).
+    return BajaResult(position=position, deactivated=position.account_deactivated,  # type: ignore[attr-defined]
+                      released_tasks=position.released_tasks)  # type: ignore[attr-defined]
 
 
 @transaction.atomic

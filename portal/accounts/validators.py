@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils import timezone
@@ -24,7 +25,7 @@ from portal.schemaforms.registry import register_validator
 from .procedures import DOCUMENTS, resolve, split_key, value_at
 
 
-def fecha_no_futura(value: Any, context: dict) -> str | None:
+def fecha_no_futura(value: Any, context: Mapping[str, Any]) -> str | None:
     try:
         day = dt.date.fromisoformat(str(value))
     except ValueError:
@@ -50,7 +51,7 @@ def _is_own_rejected(pk: Any, user: Any, key: str) -> bool:
     return exists and outcomes([pk]).get(pk) == REJECTED
 
 
-def solicitud_cuenta(data: Any, context: dict) -> dict[str, str] | None:
+def solicitud_cuenta(data: Any, context: Mapping[str, Any]) -> str | dict[str, str] | None:
     if not isinstance(data, dict):
         return None
     try:
@@ -68,7 +69,8 @@ def solicitud_cuenta(data: Any, context: dict) -> dict[str, str] | None:
     role = request.role
     if family == "dre_ugel" and role is not None and position.unit.kind != role.unit_level:
         # The oficio asks for the DRE's or UGEL's own account: a DRE role from a DRE.
-        level = {UnitKind.DRE: "DRE", UnitKind.UGEL: "UGEL"}.get(role.unit_level, role.unit_level)
+        levels: dict[str, str] = {UnitKind.DRE: "DRE", UnitKind.UGEL: "UGEL"}
+        level = levels.get(role.unit_level, role.unit_level)
         errors["rol"] = _("«%(role)s» se solicita desde una %(level)s para sí misma; usted está en %(unit)s.") % {
             "role": role.name, "level": level, "unit": position.unit.name}
         return errors
@@ -114,7 +116,7 @@ def solicitud_cuenta(data: Any, context: dict) -> dict[str, str] | None:
     return errors or None
 
 
-def verificacion_cuenta(data: Any, context: dict) -> dict[str, str] | None:
+def verificacion_cuenta(data: Any, context: Mapping[str, Any]) -> dict[str, str] | None:
     if not isinstance(data, dict):
         return None
     items = {name: value for name, value in data.items() if name.startswith("req_") and isinstance(value, dict)}

@@ -15,7 +15,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -52,7 +52,7 @@ class ApiView(GenericAPIView):
     # need querysets on views that read through selectors.
     renderer_classes = [JSONRenderer]
     permission_classes = [IsAuthenticated]
-    pagination_class = Pagination
+    pagination_class: type[BasePagination] | None = Pagination  # None: the view answers unpaginated
 
     @property
     def scope(self) -> Scope:

@@ -9,6 +9,7 @@ validation), and refuses a larger body with a JSON 413 before parsing anything.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +27,8 @@ def max_body_bytes() -> int:
 class LimitedJSONParser(BaseParser):
     media_type = "application/json"
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None,
+              parser_context: Mapping[str, Any] | None = None) -> Any:
         limit = max_body_bytes()
         request = (parser_context or {}).get("request")
         declared = 0

@@ -8,7 +8,8 @@ values a form accepts) are the services' and the forms'.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -25,16 +26,29 @@ def person_name(user: Any) -> str:
 # --- Unit names, looked up once per response ------------------------------------------------
 
 
+def _names_cache(context: Mapping[str, Any]) -> dict[str, str]:
+    # The serializer context is the dict its caller passed (shared by a list serializer
+    # and its child), so the names looked up once serve the whole response. The stubs
+    # type it as a read-only Mapping.
+    return cast("dict[str, Any]", context).setdefault("_unit_names", {})
+
+
 class UnitNamesMixin:
     """Serializers that name units by code; the list form fetches every name at once."""
 
     unit_code_fields: tuple[str, ...] = ()
 
+    if TYPE_CHECKING:
+        @property
+        def context(self) -> Mapping[str, Any]: ...  # the serializer's (Field.context)
+
     def unit_codes(self, obj: Any) -> set[str]:
         return {getattr(obj, name, "") or "" for name in self.unit_code_fields}
 
-    def unit_name(self, code: str) -> str:
-        names = self.context.setdefault("_unit_names", {})
+    # Not `unit_name`: serializers declare a field of that name, which hid this method
+    # from mypy (at run time DRF's metaclass takes the field off the class).
+    def unit_name_of(self, code: str) -> str:
+        names = _names_cache(self.context)
         if code and code not in names:
             names.update(unit_names({code}))
         return names.get(code, code)
@@ -43,10 +57,11 @@ class UnitNamesMixin:
 class UnitNamesListSerializer(serializers.ListSerializer):
     def to_representation(self, data: Any) -> list:
         items = list(data.all() if hasattr(data, "all") else data)
+        child = cast(UnitNamesMixin, self.child)  # the list_serializer_class of UnitNamesMixin serializers
         codes: set[str] = set()
         for item in items:
-            codes |= self.child.unit_codes(item)
-        self.child.context.setdefault("_unit_names", {}).update(unit_names(codes))
+            codes |= child.unit_codes(item)
+        _names_cache(child.context).update(unit_names(codes))
         return super().to_representation(items)
 
 
@@ -58,8 +73,11 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class FieldErrorsSerializer(serializers.Serializer):
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
-                                   help_text=_("Mensajes por campo («__all__»: del formulario entero)."))
+    # A declared field, not Serializer.errors: DRF's metaclass takes declared fields off
+    # the class; the stubs see a clash.
+    errors = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text=_("Mensajes por campo («__all__»: del formulario entero)."))
     detail = serializers.CharField()
 
 

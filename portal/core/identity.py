@@ -144,7 +144,7 @@ def is_anexo(value: str) -> bool:
     return isinstance(value, str) and bool(_ANEXO_RE.fullmatch(value))
 
 
-def ie_code(codigo_modular: str, anexo: str | None = None) -> str:
+def ie_code(codigo_modular: str | None, anexo: str | None = None) -> str:
     """An IE's unit code: "1598333" + anexo "2" → "1598333-2"; anexo 0 when not given.
 
     A value that already carries its anexo ("1598333-1") is kept; surrounding spaces are

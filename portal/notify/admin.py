@@ -38,6 +38,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Reintentar el envío"), permissions=["requeue"])
     def requeue(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        assert request.user.is_authenticated  # the admin site lets in only logged-in staff
         count = services.notifications_requeue(ids=queryset.values_list("pk", flat=True), by=request.user)
         self.message_user(
             request,

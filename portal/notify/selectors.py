@@ -9,10 +9,10 @@ from django.db.models import QuerySet
 from .models import Notification
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
 
-def notifications_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Notification]:
+def notifications_for(user: User | AnonymousUser) -> QuerySet[Notification]:
     """The user's own Avisos entries, newest first. Nobody sees anyone else's: a
     lookup through this queryset answers "does not exist" for another user's entry."""
     if not user.is_authenticated:
@@ -20,7 +20,7 @@ def notifications_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Notifi
     return Notification.objects.filter(user=user).order_by("-created_at", "-pk")
 
 
-def unread_count(user: AbstractBaseUser | AnonymousUser) -> int:
+def unread_count(user: User | AnonymousUser) -> int:
     if not user.is_authenticated:
         return 0
     return Notification.objects.filter(user=user, read_at=None).count()

@@ -31,7 +31,7 @@ from .models import Notification, NotificationStatus
 from .tasks import enqueue_send
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
     from engine.models import ProcessInstance
 
@@ -71,7 +71,8 @@ def render_notification(template: str, context: Mapping[str, Any]) -> Rendered:
         raise ValueError(f"Invalid notification template key: {template!r}")
     engine = Engine.get_default()
     with translation.override(settings.LANGUAGE_CODE):
-        subject = engine.get_template(f"notify/{template}.subject.txt").render(Context(context, autoescape=False))
+        subject: str = engine.get_template(f"notify/{template}.subject.txt").render(
+            Context(context, autoescape=False))
         text = engine.get_template(f"notify/{template}.txt").render(Context(context, autoescape=False))
         try:
             html_template = engine.get_template(f"notify/{template}.html")
@@ -94,7 +95,7 @@ def notify(
     *,
     template: str,
     context: Mapping[str, Any],
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     email: str = "",
     instance: ProcessInstance | int | None = None,
     link: str = "",
@@ -144,7 +145,7 @@ def notify(
 
 
 @transaction.atomic
-def notifications_requeue(*, ids: Iterable[int], by: AbstractBaseUser) -> int:
+def notifications_requeue(*, ids: Iterable[int], by: User) -> int:
     """Give failed (or still pending) e-mails a fresh round of attempts, starting now.
     Rows already sent or without an address are left alone. Returns how many."""
     rows = list(
@@ -176,5 +177,5 @@ def notification_mark_read(*, notification: Notification) -> None:
     notification.read_at = now
 
 
-def notifications_mark_all_read(*, user: AbstractBaseUser) -> int:
+def notifications_mark_all_read(*, user: User) -> int:
     return Notification.objects.filter(user=user, read_at=None).update(read_at=timezone.now())

@@ -36,6 +36,7 @@ def notification_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
+    assert request.user.is_authenticated  # login_required
     count = services.notifications_mark_all_read(user=request.user)
     if count:
         messages.success(request, _("Se marcaron todos los avisos como leídos."))

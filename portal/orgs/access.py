@@ -98,10 +98,10 @@ def pairs_q(pairs: frozenset[tuple[str, str]], prefix: str = "") -> Q:
     return reduce(or_, (Q(**{f"{prefix}role": r, f"{prefix}unit": u}) for r, u in sorted(pairs)))
 
 
-def subtree_codes(paths: tuple[str, ...]) -> QuerySet[OrgUnit]:
+def subtree_codes(paths: tuple[str, ...]) -> QuerySet[OrgUnit, str]:
     """Codes of the units at or below any of `paths` (a subquery)."""
     q = reduce(or_, (Q(path__startswith=p) for p in paths))
-    return OrgUnit.objects.filter(q).values("code")
+    return OrgUnit.objects.filter(q).values_list("code", flat=True)
 
 
 def visible_positions(scope: Scope) -> QuerySet[Position]:

@@ -27,8 +27,11 @@ User = get_user_model()
 # --- Units ----------------------------------------------------------------------------------
 
 
+# A declared field named `parent` clashes in the stubs with Field.parent (the serializer
+# that holds a field); DRF's metaclass takes declared fields off the class, so they never meet.
 class UnitSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent: serializers.SlugRelatedField[OrgUnit] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="code", read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta:
@@ -40,7 +43,8 @@ class UnitSerializer(serializers.ModelSerializer):
 class UnitFilterSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[("", _("todos")), *UnitKind.choices], required=False, allow_blank=True,
                                    default="")
-    parent = serializers.CharField(required=False, allow_blank=True, max_length=64, default="")
+    parent = serializers.CharField(  # type: ignore[assignment]  # see UnitSerializer.parent
+        required=False, allow_blank=True, max_length=64, default="")
     q = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
 
 
@@ -51,8 +55,8 @@ class UnitWriteSerializer(serializers.Serializer):
     code = serializers.CharField(required=False, allow_blank=True, max_length=64)
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=UnitKind.choices)
-    parent = serializers.SlugRelatedField(slug_field="code", queryset=OrgUnit.objects.all(), allow_null=True,
-                                          required=False)
+    parent = serializers.SlugRelatedField(  # type: ignore[assignment]  # see UnitSerializer.parent
+        slug_field="code", queryset=OrgUnit.objects.all(), allow_null=True, required=False)
     codigo_modular = serializers.CharField(required=False, allow_blank=True, max_length=7)
     anexo = serializers.CharField(required=False, allow_blank=True, max_length=1)
     nivel = serializers.ChoiceField(choices=Nivel.choices, required=False, allow_blank=True)
@@ -63,10 +67,11 @@ class UnitWriteSerializer(serializers.Serializer):
 
 
 class UnitUpdateSerializer(UnitWriteSerializer):
-    code = None
-    codigo_modular = None
-    anexo = None
-    kind = None
+    # None removes an inherited declared field (DRF); the stubs expect a field.
+    code = None  # type: ignore[assignment]
+    codigo_modular = None  # type: ignore[assignment]
+    anexo = None  # type: ignore[assignment]
+    kind = None  # type: ignore[assignment]
 
 
 # --- Positions ------------------------------------------------------------------------------

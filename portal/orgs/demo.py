@@ -248,7 +248,8 @@ USERS = [
 def _unit_specs() -> list[dict[str, Any]]:
     """Every demo unit as the field values it must have, parents before children."""
     blank_ie = {"codigo_modular": "", "anexo": "", "nivel": "", "modalidad": "", "gestion": "", "district": ""}
-    specs = [{"code": MINEDU[0], "name": MINEDU[1], "kind": UnitKind.MINEDU, "parent": None, **blank_ie}]
+    specs: list[dict[str, Any]] = [
+        {"code": MINEDU[0], "name": MINEDU[1], "kind": UnitKind.MINEDU, "parent": None, **blank_ie}]
     specs += [{"code": c, "name": n, "kind": UnitKind.MINEDU_OFFICE, "parent": MINEDU[0], **blank_ie}
               for c, n in MINEDU_OFFICES]
     specs += [{"code": c, "name": n, "kind": UnitKind.DRE, "parent": MINEDU[0], **blank_ie} for c, n in DRES]
@@ -273,7 +274,7 @@ def _seed_units(report: SeedReport) -> dict[str, OrgUnit]:
                 getattr(unit, k) == v for k, v in values.items()):
             continue
         creating = unit is None
-        if creating:
+        if unit is None:
             unit = OrgUnit()
         for key, value in values.items():
             setattr(unit, key, value)

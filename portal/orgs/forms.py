@@ -6,7 +6,7 @@ codes) live in portal.orgs.services, whose OrgError messages the pages show as t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -31,7 +31,7 @@ class UnitFilterForm(forms.Form):
     def __init__(self, data: Any = None):
         super().__init__(data)
         dres = OrgUnit.objects.filter(kind=UnitKind.DRE).order_by("name").values_list("code", "name")
-        self.fields["dre"].choices = [("", _("Todas las DRE")), *dres]
+        cast(forms.ChoiceField, self.fields["dre"]).choices = [("", _("Todas las DRE")), *dres]
 
     def filters(self) -> dict[str, str]:
         if not self.is_bound:
@@ -67,7 +67,7 @@ class UnitForm(forms.Form):
             initial = {f: getattr(instance, f) for f in (
                 "kind", "code", "name", "codigo_modular", "anexo", "nivel", "modalidad", "gestion",
                 "district", "active")}
-            initial["parent"] = instance.parent.code if instance.parent_id else ""
+            initial["parent"] = instance.parent.code if instance.parent is not None else ""
         super().__init__(data, initial=initial)
         if instance is not None:
             # Codes are referenced by tasks and cases: they never change once created.
@@ -92,7 +92,8 @@ class UnitForm(forms.Form):
         return parent
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()  # Form.clean returns cleaned_data; the stubs allow None
+        data = self.cleaned_data
         if data.get("kind") and data["kind"] != UnitKind.IE and not data.get("code") and self.instance is None:
             self.add_error("code", _("Indique el código de la unidad."))
         return data
@@ -159,7 +160,8 @@ class PositionAssignForm(forms.Form):
     def __init__(self, data: Any = None, *, unit: OrgUnit, one_holder_only: bool = False, prefix: str | None = None):
         super().__init__(data, prefix=prefix)
         self.roles = {r.code: r for r in roles_for(unit, one_holder_only=one_holder_only)}
-        self.fields["rol"].choices = [("", _("Elija un rol")), *[(r.code, r.name) for r in self.roles.values()]]
+        cast(forms.ChoiceField, self.fields["rol"]).choices = [
+            ("", _("Elija un rol")), *[(r.code, r.name) for r in self.roles.values()]]
 
     def clean_rol(self) -> Role:
         return self.roles[self.cleaned_data["rol"]]

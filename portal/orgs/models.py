@@ -96,7 +96,7 @@ class OrgUnit(models.Model):
         return self.name
 
     def compute_path(self) -> str:
-        prefix = self.parent.path if self.parent_id else "/"
+        prefix = self.parent.path if self.parent is not None else "/"
         return f"{prefix}{self.code}/"
 
     def ancestor_codes(self) -> list[str]:

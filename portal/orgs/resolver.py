@@ -21,7 +21,7 @@ from engine.registry import Candidate, LaneContext, data_path
 from .models import OrgUnit, UnitKind
 from .roles import catalogue
 
-LEVEL_NAMES = {
+LEVEL_NAMES: dict[str, str] = {
     UnitKind.MINEDU: "MINEDU", UnitKind.MINEDU_OFFICE: "oficina de MINEDU",
     UnitKind.DRE: "DRE", UnitKind.UGEL: "UGEL", UnitKind.IE: "IE",
 }

@@ -35,7 +35,7 @@ class OrgError(Exception):
 
 def _check_unit(unit: OrgUnit) -> None:
     allowed = PARENT_KIND[UnitKind(unit.kind)]
-    parent_kind = unit.parent.kind if unit.parent_id else None
+    parent_kind = unit.parent.kind if unit.parent is not None else None
     if allowed and parent_kind not in allowed:
         raise OrgError(_("Una unidad de tipo %(kind)s debe depender de: %(allowed)s.") % {
             "kind": UnitKind(unit.kind).label, "allowed": ", ".join(str(UnitKind(k).label) for k in allowed)})
@@ -61,7 +61,7 @@ def unit_save(*, unit: OrgUnit, by: Any) -> OrgUnit:
     except ValidationError as exc:
         raise OrgError(" ".join(m for msgs in exc.message_dict.values() for m in msgs)) from exc
     old_path = None if creating else OrgUnit.objects.values_list("path", flat=True).get(pk=unit.pk)
-    if unit.parent_id and not creating and (unit.parent.path.startswith(old_path)):
+    if unit.parent is not None and old_path is not None and unit.parent.path.startswith(old_path):
         raise OrgError(_("Una unidad no puede depender de sí misma ni de una unidad que depende de ella."))
     unit.path = unit.compute_path()
     try:
@@ -74,7 +74,7 @@ def unit_save(*, unit: OrgUnit, by: Any) -> OrgUnit:
             path=Concat(Value(unit.path), Substr("path", len(old_path) + 1), output_field=CharField()))
     log_activity(actor=by, action="unit_created" if creating else "unit_updated", obj=unit, unit=unit.code,
                  data={"name": unit.name, "kind": unit.kind, "active": unit.active,
-                       "parent": unit.parent.code if unit.parent_id else None})
+                       "parent": unit.parent.code if unit.parent is not None else None})
     return unit
 
 
@@ -186,8 +186,11 @@ def position_end(*, position: Position, by: Any, reason: str) -> Position:
     # Whoever ends a position (baja, replacement, the administration pages): the tasks the
     # person had claimed for it go back to the office's pool, and an account left with
     # no position is closed.
-    position.released_tasks = release_claimed_tasks(user=position.user, by=by, reason=reason)
-    position.account_deactivated = deactivate_if_idle(position.user, by=by, reason=reason)
+    # Results for the caller, not fields (read by accounts.account_baja and the pages).
+    position.released_tasks = release_claimed_tasks(  # type: ignore[attr-defined]
+        user=position.user, by=by, reason=reason)
+    position.account_deactivated = deactivate_if_idle(  # type: ignore[attr-defined]
+        position.user, by=by, reason=reason)
     return position
 
 
@@ -205,7 +208,8 @@ def position_replace(*, unit: OrgUnit, role: Role, user: Any, by: Any, reason: s
             raise OrgError(_("Esa persona ya es la titular."))
         current = position_end(position=current, by=by, reason=reason)
     position = _create(user, role, unit, nivel, by, reason)
-    position.replaced = current  # the ended position, with released_tasks / account_deactivated
+    # The ended position, with released_tasks / account_deactivated (a result, not a field).
+    position.replaced = current  # type: ignore[attr-defined]
     _log_position("position_replaced", position, by, reason=reason,
                   previous_user=current.user_id if current else None)
     return position

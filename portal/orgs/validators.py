@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ def _ie(value: str) -> OrgUnit | None:
     return OrgUnit.objects.filter(kind=UnitKind.IE, code=identity.ie_code(value)).only("active", "name", "code").first()
 
 
-def unidad_existe(value: Any, context: dict) -> str | None:
+def unidad_existe(value: Any, context: Mapping[str, Any]) -> str | None:
     if not isinstance(value, str) or not OrgUnit.objects.filter(code=value).exists():
         return _("No existe una unidad con el código «%(code)s».") % {"code": value}
     return None
@@ -32,13 +33,13 @@ def _unknown_ie(value: Any) -> str:
     return _("No hay una IE registrada con el código modular «%(code)s».") % {"code": value}
 
 
-def ie_existe(value: Any, context: dict) -> str | None:
+def ie_existe(value: Any, context: Mapping[str, Any]) -> str | None:
     if not isinstance(value, str) or _ie(value) is None:
         return _unknown_ie(value)
     return None
 
 
-def ie_activa(value: Any, context: dict) -> str | None:
+def ie_activa(value: Any, context: Mapping[str, Any]) -> str | None:
     ie = _ie(value) if isinstance(value, str) else None
     if ie is None:
         return _unknown_ie(value)

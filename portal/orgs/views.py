@@ -21,6 +21,8 @@ from .forms import PositionAssignForm, PositionEndForm, PositionReplaceForm, Uni
 from .models import OrgUnit, Position, UnitKind
 
 UNITS_PER_PAGE = 50
+# The kind of unit one creates below a unit from its page; none from MINEDU's or an IE's.
+CHILD_KIND: dict[str, str] = {UnitKind.MINEDU: "", UnitKind.DRE: UnitKind.UGEL, UnitKind.UGEL: UnitKind.IE}
 
 
 @officer_view
@@ -80,7 +82,8 @@ def _detail(request: HttpRequest, unit: OrgUnit, *, assign: PositionAssignForm |
     active = selectors.unit_active_positions(unit)
     end_forms = end_forms or {}
     for position in active:
-        position.end_form = end_forms.get(position.pk) or PositionEndForm(prefix=f"cese-{position.pk}")
+        position.end_form = (  # type: ignore[attr-defined]  # for the template
+            end_forms.get(position.pk) or PositionEndForm(prefix=f"cese-{position.pk}"))
     past = selectors.unit_past_positions(unit)
     replace = replace or PositionReplaceForm(unit=unit)
     return render(request, "orgs/unit_detail.html", {
@@ -92,7 +95,7 @@ def _detail(request: HttpRequest, unit: OrgUnit, *, assign: PositionAssignForm |
         "assign_form": assign or PositionAssignForm(unit=unit),
         "replace_form": replace,
         "can_replace": bool(replace.roles),
-        "child_kind": {UnitKind.MINEDU: "", UnitKind.DRE: UnitKind.UGEL, UnitKind.UGEL: UnitKind.IE}.get(unit.kind),
+        "child_kind": CHILD_KIND.get(unit.kind),
     }, status=status)
 
 

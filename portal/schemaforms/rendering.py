@@ -164,7 +164,7 @@ class _Builder:
             field["document"] = None
         if widget in ("text", "textarea", "email", "number"):
             limits = [node.get("maxLength", IMPLICIT_MAX_LENGTH if kind in ("string", None) else None),
-                      FORMAT_MAX_LENGTH.get(node.get("format"))]
+                      FORMAT_MAX_LENGTH.get(node.get("format") or "")]
             field["maxlength"] = min((limit for limit in limits if isinstance(limit, int)), default=None)
             field["minlength"] = node.get("minLength")
         field["input_type"] = {"date": "date", "email": "email", "hidden": "hidden"}.get(widget, "text")

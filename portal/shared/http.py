@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -20,13 +20,13 @@ from .errors import NotAllowed, NotVisible
 PER_PAGE = 25
 
 
-def officer_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def officer_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Login required; the user's access scope is passed in (and kept on the request for
     the navigation menu); NotVisible answers 404 and NotAllowed 403, both in Spanish."""
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         scope = scope_for(request.user)
         request.work_scope = scope  # type: ignore[attr-defined]
         try:

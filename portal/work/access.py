@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import Combinable
 from django.utils.translation import gettext as _
 
 from engine.models import (
@@ -61,7 +62,8 @@ def visible_instances(scope: Scope) -> QuerySet[ProcessInstance]:
     qs = ProcessInstance.objects.all()
     if scope.sees_everything:
         return qs
-    q = Q(started_by=scope.user) if getattr(scope.user, "pk", None) else Q(pk__in=[])
+    # Q | Exists is a Q at run time; the stubs type it as a Combinable.
+    q: Q | Combinable = Q(started_by=scope.user) if getattr(scope.user, "pk", None) else Q(pk__in=[])
     if scope.pairs:
         q |= Exists(HumanTask.objects.filter(pairs_q(scope.pairs), instance=OuterRef("pk")))
     if scope.subtree_paths:

@@ -67,19 +67,21 @@ def task_detail(scope: Scope, task: HumanTask, request: Request) -> dict[str, An
     instance = task.instance
     form = form_or_none(task.form_key)
     is_open = task.state == HumanTaskState.OPEN
-    task.form = form
-    task.can_work = access.can_act(scope, task)
-    task.data = {} if is_open else _fields_of(form, selectors.completed_data(task))
-    task.request_data = (
+    # Attributes for TaskDetailSerializer, not fields of the model.
+    task.form = form  # type: ignore[attr-defined]
+    task.can_work = access.can_act(scope, task)  # type: ignore[attr-defined]
+    task.data = {} if is_open else _fields_of(form, selectors.completed_data(task))  # type: ignore[attr-defined]
+    task.request_data = (  # type: ignore[attr-defined]
         _fields_of(form_or_none(instance.definition.start_form_key), selectors.start_data(instance)) if is_open else {})
     panel = panels.panel_for(task, request.user) if is_open else None
     extra = panel.api if panel is not None else {}
-    task.panel = extra
+    task.panel = extra  # type: ignore[attr-defined]
     for key in s.TaskDetailSerializer.PANEL_FIELDS:
         if key in extra:
             setattr(task, key, extra[key])
     declared = s.TaskDetailSerializer.Meta.fields
-    data = s.TaskDetailSerializer(task, context={"request": request}).data
+    # The serialized dict (the stubs take `.data` for the declared `data` field).
+    data: dict[str, Any] = s.TaskDetailSerializer(task, context={"request": request}).data  # type: ignore[assignment]
     # Keys a panel adds that the schema does not name yet still reach the client, never
     # replacing a standard field.
     return {**{k: v for k, v in extra.items() if k not in declared}, **data}

@@ -7,7 +7,7 @@ dropped (and reported) instead of failing the page.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -33,8 +33,8 @@ class InboxFilterForm(forms.Form):
 
     def __init__(self, data: Any = None, *, processes: list[tuple[str, str]], units: list[tuple[str, str]]):
         super().__init__(data)
-        self.fields["proceso"].choices = [("", _("Todos los trámites")), *processes]
-        self.fields["unidad"].choices = [("", _("Todas mis unidades")), *units]
+        cast(forms.ChoiceField, self.fields["proceso"]).choices = [("", _("Todos los trámites")), *processes]
+        cast(forms.ChoiceField, self.fields["unidad"]).choices = [("", _("Todas mis unidades")), *units]
 
     def filters(self) -> dict[str, str]:
         """Valid filters as selector keyword arguments; invalid ones are ignored."""
@@ -51,7 +51,7 @@ class SupervisionFilterForm(forms.Form):
 
     def __init__(self, data: Any = None, *, processes: list[tuple[str, str]]):
         super().__init__(data)
-        self.fields["proceso"].choices = [("", _("Todos los trámites")), *processes]
+        cast(forms.ChoiceField, self.fields["proceso"]).choices = [("", _("Todos los trámites")), *processes]
 
     def filters(self) -> dict[str, str]:
         if not self.is_bound:
@@ -109,7 +109,7 @@ class AdminInstanceFilterForm(forms.Form):
 
     def __init__(self, data: Any = None, *, processes: list[tuple[str, str]]):
         super().__init__(data)
-        self.fields["proceso"].choices = [("", _("Todos los trámites")), *processes]
+        cast(forms.ChoiceField, self.fields["proceso"]).choices = [("", _("Todos los trámites")), *processes]
 
     def clean_unidad(self) -> str:
         return self.cleaned_data["unidad"].strip().upper()

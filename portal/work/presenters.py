@@ -26,7 +26,7 @@ from .forms import InstanceAction
 
 logger = logging.getLogger(__name__)
 
-STATUS_BADGES = {
+STATUS_BADGES: dict[str, str] = {
     InstanceStatus.RUNNING: "text-bg-primary",
     InstanceStatus.WAITING: "text-bg-info",
     InstanceStatus.COMPLETED: "text-bg-success",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -14,6 +14,9 @@ from portal.orgs.models import OrgUnit
 from portal.schemaforms.models import Document
 
 from . import access
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 DUE_FILTERS = ("overdue", "today", "week", "none", "escalated")
 
@@ -63,11 +66,11 @@ def supervision(scope: Scope, *, process: str = "", due: str = "") -> QuerySet[H
     return _due(qs, due).select_related("instance", "claimed_by").order_by(F("due_at").asc(nulls_last=True), "pk")
 
 
-def inbox_counts(scope: Scope) -> list[dict]:
+def inbox_counts(scope: Scope) -> list[dict[str, Any]]:
     """Open workable tasks per process: [{"process_key", "n"}], largest first."""
-    return list(
-        access.workable_tasks(scope).values("process_key").annotate(n=Count("*")).order_by("-n", "process_key")
-    )
+    rows = access.workable_tasks(scope).values("process_key").annotate(n=Count("*")).order_by("-n", "process_key")
+    # Plain dicts the caller may add keys to; the stubs type values() rows as a TypedDict.
+    return cast("list[dict[str, Any]]", list(rows))
 
 
 def instance_timeline(instance: ProcessInstance) -> QuerySet[AuditEvent]:
@@ -80,7 +83,7 @@ def my_instances(user) -> QuerySet[ProcessInstance]:
 
 # How a case ended, in words: a service step whose result carries "estado" records it
 # (the alta/baja procedures: accounts.informar). Product modules add their labels.
-OUTCOME_LABELS: dict[str, str] = {}
+OUTCOME_LABELS: dict[str, StrOrPromise] = {}
 REJECTED = "rechazada"
 
 
@@ -99,7 +102,7 @@ def outcomes(instance_ids: list[int]) -> dict[int, str]:
     return found
 
 
-def outcome_label(code: str) -> str:
+def outcome_label(code: str) -> StrOrPromise:
     return OUTCOME_LABELS.get(code, code.replace("_", " ").capitalize()) if code else ""
 
 
@@ -114,7 +117,7 @@ def failed_items(instance: ProcessInstance) -> list[dict[str, str]]:
         if not items:
             continue
         form_key = (HumanTask.objects.filter(instance=instance, task_id=task_id)
-                    .values_list("form_key", flat=True).first() or "")
+                    .values_list("form_key", flat=True).first() or "") if task_id is not None else ""
         titles = {}
         if form_key:
             from portal.schemaforms.loader import FormError, load_form

@@ -41,8 +41,11 @@ class ProcessSerializer(serializers.Serializer):
     positions = StartPositionSerializer(many=True, help_text=_("Sus cargos desde los que puede iniciarlo."))
 
 
+# Fields named `data` or `errors` are declared fields, not Serializer.data / .errors: DRF's
+# metaclass takes declared fields off the class; the stubs see a clash.
 class StartRequestSerializer(serializers.Serializer):
-    data = serializers.DictField(default=dict, help_text=_("Valores del formulario de inicio."))
+    data = serializers.DictField(  # type: ignore[assignment]
+        default=dict, help_text=_("Valores del formulario de inicio."))
     position = serializers.IntegerField(required=False, allow_null=True,
                                         help_text=_("Cargo desde el que inicia (si tiene varios)."))
 
@@ -73,7 +76,7 @@ class TaskSerializer(UnitNamesMixin, serializers.ModelSerializer):
         return role_name(task.role)
 
     def get_unit_name(self, task: HumanTask) -> str:
-        return self.unit_name(task.unit)
+        return self.unit_name_of(task.unit)
 
     def get_overdue(self, task: HumanTask) -> bool:
         return bool(task.due_at and task.state == "open" and task.due_at < timezone.now())
@@ -86,7 +89,8 @@ class TaskDetailSerializer(TaskSerializer):
         source="instance.lock_version",
         help_text=_("Versión del expediente; devuélvala como «expected_version» al completar."))
     can_work = serializers.BooleanField(help_text=_("Falso si solo puede ver la tarea (supervisión)."))
-    data = serializers.JSONField(help_text=_("Valores enviados, una vez completada la tarea."))
+    data = serializers.JSONField(  # type: ignore[assignment]  # see StartRequestSerializer
+        help_text=_("Valores enviados, una vez completada la tarea."))
     request_data = serializers.JSONField(
         help_text=_("La solicitud que originó el trámite (formulario de inicio), mientras la tarea está pendiente."))
     panel = serializers.JSONField(help_text=_(
@@ -142,7 +146,8 @@ class TaskCountsSerializer(serializers.Serializer):
 
 
 class CompleteRequestSerializer(serializers.Serializer):
-    data = serializers.DictField(default=dict, help_text=_("Valores del formulario de la tarea."))
+    data = serializers.DictField(  # type: ignore[assignment]  # see StartRequestSerializer
+        default=dict, help_text=_("Valores del formulario de la tarea."))
     expected_version = serializers.IntegerField(
         required=False, allow_null=True, min_value=0,
         help_text=_("El «lock_version» que leyó; si el expediente cambió, la respuesta es 409."))
@@ -164,7 +169,7 @@ class CurrentStepSerializer(UnitNamesMixin, serializers.Serializer):
     due_at = serializers.DateTimeField(allow_null=True)
 
     def get_office(self, task: HumanTask) -> str:
-        return office_label(task.role, self.unit_name(task.unit))
+        return office_label(task.role, self.unit_name_of(task.unit))
 
 
 class InstanceSerializer(UnitNamesMixin, serializers.ModelSerializer):
@@ -190,15 +195,17 @@ class InstanceSerializer(UnitNamesMixin, serializers.ModelSerializer):
         tasks = getattr(obj, "open_tasks", None)
         if tasks is None:
             tasks = list(HumanTask.objects.filter(instance=obj, state="open").order_by("pk"))
-            obj.open_tasks = tasks
+            obj.open_tasks = tasks  # type: ignore[attr-defined]  # the same cache as the views' prefetch
         return tasks
 
     def get_org_unit_name(self, obj: ProcessInstance) -> str:
-        return self.unit_name(obj.org_unit)
+        return self.unit_name_of(obj.org_unit)
 
     @extend_schema_field(CurrentStepSerializer(many=True))
     def get_current_steps(self, obj: ProcessInstance) -> list[dict]:
-        return CurrentStepSerializer(self._open_tasks(obj), many=True, context=self.context).data
+        # many=True makes a ListSerializer, whose .data is a list; the stubs say ReturnDict.
+        return CurrentStepSerializer(  # type: ignore[return-value]
+            self._open_tasks(obj), many=True, context=self.context).data
 
 
 class AdminInstanceSerializer(InstanceSerializer):

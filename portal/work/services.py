@@ -120,7 +120,8 @@ def process_start(*, user: Any, key: str, data: Submission, position_pk: Any = N
     try:
         instance = _process_start(user=user, key=key, data=data, position_pk=position_pk)
     except StepFailed as exc:
-        incident = Incident.objects.filter(pk=exc.incident_id).only("instance_id").first()
+        incident = (Incident.objects.filter(pk=exc.incident_id).only("instance_id").first()
+                    if exc.incident_id is not None else None)
         StartSubmission.objects.filter(pk=row.pk).update(instance_id=incident.instance_id if incident else None)
         raise
     except Exception:

@@ -85,7 +85,7 @@ def build(instance: ProcessInstance, *, staff: bool, events: list[AuditEvent] | 
     entries = []
     names = lru_cache(maxsize=1)(lambda: element_names(instance.definition))
     for event in events:
-        task = tasks.get(event.task_id)
+        task = tasks.get(event.task_id) if event.task_id is not None else None
         title = task.title if task else (names().get(event.element_id) or event.element_id)
         role, unit = event.role, event.unit
         if event.action == AuditAction.START:

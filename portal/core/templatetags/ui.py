@@ -16,9 +16,8 @@ def with_class(field: BoundField, css_class: str) -> SafeString:
     Django adds aria-describedby for help text itself; when the field has errors we
     name the error block too, so screen readers announce why the value was refused.
     """
-    attrs = {"class": css_class}
+    attrs: dict[str, str | bool] = {"class": f"{css_class} is-invalid" if field.errors else css_class}
     if field.errors:
-        attrs["class"] += " is-invalid"
         attrs["aria-invalid"] = "true"
         described_by = [f"{field.auto_id}_error"]
         if field.help_text:

@@ -25,7 +25,7 @@ def admin_instances(request: HttpRequest, scope: Scope) -> HttpResponse:
     page = paginate(request, qs)
     decorate_instances(page["items"])
     for inst in page["items"]:
-        inst.actions = available_actions(inst)  # type: ignore[attr-defined]
+        inst.actions = available_actions(inst)
     open_incidents, open_incident_count = selectors.open_incidents()
     return render(request, "work/admin_instances.html", {
         "form": form, "instances": page, "open_incidents": open_incidents,

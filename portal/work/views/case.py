@@ -74,7 +74,7 @@ def instance_diagram(request: HttpRequest, scope: Scope, pk: int) -> HttpRespons
 
 
 @officer_view
-def instance_document(request: HttpRequest, scope: Scope, pk: int, doc: uuid.UUID) -> HttpResponse:
+def instance_document(request: HttpRequest, scope: Scope, pk: int, doc: uuid.UUID) -> FileResponse:
     instance, document = access.document_for_case(scope, pk, doc)
     try:
         handle = document.file.open("rb")

@@ -14,7 +14,8 @@ from django.db import transaction
 from engine.errors import EngineError
 from engine.models import ProcessInstance
 from pdf import render_pdf
-from portal.schemaforms.files import UploadRejected, store_upload
+from portal.schemaforms.files import UploadRejected
+from portal.schemaforms.services import document_store
 from portal.shared.errors import FormInvalid, NotAllowed, NotVisible
 from portal.work import access
 from portal.work import services as work
@@ -77,7 +78,7 @@ def seed_account_requests(users: dict[str, Any], report: Any) -> None:
                 for path, title in documents.items():
                     upload = SimpleUploadedFile(f"{path.split('.')[0]}.pdf", _sample_pdf(title),
                                                 content_type="application/pdf")
-                    document = store_upload(upload, field_schema={"format": "document"}, user=user)
+                    document = document_store(file=upload, field_schema={"format": "document"}, user=user)
                     _set(data, path, str(document.pk))
                 work.process_start(user=user, key=key, data=data)
         except (FormInvalid, NotAllowed, NotVisible, EngineError, UploadRejected) as exc:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from pdf import render_pdf
 from portal.core import identity
 from portal.core.identity import mask_document
-from portal.core.models import log_activity
+from portal.core.services import activity_log
 from portal.notify.markers import secret_marker
 from portal.notify.services import notify
 from portal.orgs import services as orgs
@@ -204,7 +204,7 @@ def _update_identity(user: Any, *, nombres: str, apellidos: str, email: str, by:
         for field in changed:
             setattr(user, field, changes[field])
         user.save(update_fields=changed)
-        log_activity(actor=by, action="account_updated", obj=user, data={"fields": changed})
+        activity_log(actor=by, action="account_updated", obj=user, data={"fields": changed})
 
 
 def _create_user(*, nombres: str, apellidos: str, email: str, doc_type: str, number: str,
@@ -225,7 +225,7 @@ def _create_user(*, nombres: str, apellidos: str, email: str, doc_type: str, num
                 raise AccountError(_("Otra alta registró a esta persona en este mismo momento; "
                                      "revise el caso antes de volver a intentarlo.")) from exc
             continue
-        log_activity(actor=by, action="account_created", obj=user, unit=unit.code,
+        activity_log(actor=by, action="account_created", obj=user, unit=unit.code,
                      data={"username": user.username, "person": person.pk, "role": role.code})
         return user, person
     raise AccountError(_("No se pudo elegir un nombre de usuario libre; vuelva a intentarlo."))
@@ -302,7 +302,7 @@ def account_alta(*, nombres: str, apellidos: str, document_type: str = "dni", do
     if not created and not user.is_active and user.has_usable_password():
         user.is_active = True
         user.save(update_fields=["is_active"])
-        log_activity(actor=by, action="account_reactivated", obj=user, unit=unit.code,
+        activity_log(actor=by, action="account_reactivated", obj=user, unit=unit.code,
                      data={"username": user.username, "role": role.code, "reason": reason})
     return AltaResult(user=user, position=position, replaced=replaced, created_user=created,
                       replaced_deactivated=replaced_deactivated, released_tasks=released)
@@ -355,7 +355,7 @@ def account_activate(*, user: Any, token: str, password: str) -> Any:
     user.set_password(password)
     user.is_active = True
     user.save(update_fields=["password", "is_active"])
-    log_activity(actor=user, action="account_activated", obj=user, data={"username": user.username})
+    activity_log(actor=user, action="account_activated", obj=user, data={"username": user.username})
     return user
 
 
@@ -378,7 +378,7 @@ def account_activation_send(*, user: Any, by: Any, instance: Any = None) -> str:
         "rol": position.role.name if position else "", "unidad": position.unit.name if position else "",
         "enlace": secret_marker(ACTIVATION_SECRET), "horas": activation_hours(),
     })
-    log_activity(actor=by, action="activation_sent", obj=user, data={"username": user.get_username()})
+    activity_log(actor=by, action="activation_sent", obj=user, data={"username": user.get_username()})
     return "enviada"
 
 
@@ -434,6 +434,6 @@ def account_acta_issue(*, by: Any, instance_pk: int, base_url: str) -> ActaPdf:
         "horas": hours, "vence": now + timedelta(hours=hours),
         "entrega": by.get_full_name() or by.get_username(),
     })
-    log_activity(actor=by, action="acta_entrega_descargada", obj=account, unit=task.unit,
+    activity_log(actor=by, action="acta_entrega_descargada", obj=account, unit=task.unit,
                  data={"instance": task.instance_id, "username": account.get_username(), "con_enlace": bool(link)})
     return ActaPdf(content=content, filename=f"acta-entrega-{task.instance_id}.pdf")

@@ -39,14 +39,3 @@ class ActivityLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Activity log rows are append-only")
-
-
-def log_activity(*, actor, action: str, obj=None, unit: str = "", data: dict | None = None) -> ActivityLog:
-    return ActivityLog.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
-        action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        unit=unit,
-        data=data or {},
-    )

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.template import Context, Engine, TemplateDoesNotExist
 from django.utils import timezone, translation
 
-from portal.core.models import log_activity
+from portal.core.services import activity_log
 
 from .delivery import FIRST_RETRY
 from .models import Notification, NotificationStatus
@@ -160,7 +160,7 @@ def notifications_requeue(*, ids: Iterable[int], by: User) -> int:
         row.attempts = 0
         row.next_attempt_at = now + FIRST_RETRY
         row.save(update_fields=["status", "attempts", "next_attempt_at"])
-        log_activity(actor=by, action="notification_requeued", obj=row, data={"previous_status": previous})
+        activity_log(actor=by, action="notification_requeued", obj=row, data={"previous_status": previous})
         transaction.on_commit(partial(enqueue_send, row.pk))
     return len(rows)
 

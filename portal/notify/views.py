@@ -6,11 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import selectors, services
+from portal.shared.http import officer_view
+
+from . import access, selectors, services
 
 PER_PAGE = 25
 
@@ -23,12 +25,12 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     return render(request, "notify/list.html", {"page": page})
 
 
-@login_required
 @require_GET
-def notification_detail(request: HttpRequest, pk: int) -> HttpResponse:
+@officer_view
+def notification_detail(request: HttpRequest, scope: object, pk: int) -> HttpResponse:  # scope unused: own notices
     """Show one of the user's notifications and mark it read. Reading is idempotent and
     only the owner's row can be reached, so a GET may record it (as a mail client does)."""
-    notification = get_object_or_404(selectors.notifications_for(request.user), pk=pk)
+    notification = access.notification_for_owner(request.user, pk)
     services.notification_mark_read(notification=notification)
     return render(request, "notify/detail.html", {"notification": notification})
 

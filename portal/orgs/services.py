@@ -16,7 +16,7 @@ from engine import services as engine
 from engine.errors import ConflictError
 from engine.models import HumanTask, HumanTaskState
 from portal.core import identity
-from portal.core.models import log_activity
+from portal.core.services import activity_log
 
 from .models import OrgUnit, Position, Role, UnitKind
 
@@ -72,7 +72,7 @@ def unit_save(*, unit: OrgUnit, by: Any) -> OrgUnit:
     if old_path and old_path != unit.path:  # the whole subtree moves with it, in one UPDATE
         OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk).update(
             path=Concat(Value(unit.path), Substr("path", len(old_path) + 1), output_field=CharField()))
-    log_activity(actor=by, action="unit_created" if creating else "unit_updated", obj=unit, unit=unit.code,
+    activity_log(actor=by, action="unit_created" if creating else "unit_updated", obj=unit, unit=unit.code,
                  data={"name": unit.name, "kind": unit.kind, "active": unit.active,
                        "parent": unit.parent.code if unit.parent is not None else None})
     return unit
@@ -112,7 +112,7 @@ def _create(user, role, unit, nivel, by, reason) -> Position:
 
 
 def _log_position(action: str, position: Position, by: Any, **data) -> None:
-    log_activity(actor=by, action=action, obj=position, unit=position.unit.code,
+    activity_log(actor=by, action=action, obj=position, unit=position.unit.code,
                  data={"role": position.role_id, "user": position.user_id, "nivel": position.nivel, **data})
 
 
@@ -144,7 +144,7 @@ def deactivate_if_idle(user: Any, *, by: Any, reason: str) -> bool:
     if revoked:
         user.set_unusable_password()
     user.save(update_fields=["is_active", "password"])
-    log_activity(actor=by, action="account_deactivated", obj=user,
+    activity_log(actor=by, action="account_deactivated", obj=user,
                  data={"username": user.username, "reason": reason, "activation_revoked": revoked})
     return True
 

@@ -9,10 +9,12 @@ A form `<key>` is `FORMS_DIR/<key>.schema.json` (JSON Schema 2020-12) plus an op
 - `registry`: named domain validators (`register_validator`, `"x-validator"`).
 - `messages`: Spanish messages per keyword and the schema's `x-messages`.
 - `coercion`: `coerce_post`, typed data from an HTML POST.
-- `files`: `Document` uploads sniffed by content (`store_upload`, `attach_uploads`).
+- `files`: upload rules (types sniffed by content, sizes, names).
+- `services`: `document_store`, `attach_uploads` (the writes); `selectors`: documents by id.
+- `submission`: `read_submission`, what a service calls to read a JSON object or a `FormPost` once.
 - `rendering`: `render_form` (Bootstrap 5, accessible, escaped).
 - `timeline`: `timeline_text`, the case timeline's phrase for a submitted form.
 
-Imports go one way: models, schema, context, registry → formats, files → loader →
-messages, coercion, timeline → validation, rendering (no module imports one above it).
+Imports go one way: models, schema, context, registry, selectors → formats, files, services → loader →
+messages, coercion, timeline → validation, rendering → submission (no module imports one above it).
 """

@@ -40,7 +40,7 @@ def coerce_post(form: FormDefinition, querydict: Any, files: Any = None, *, pref
     fires; text is stripped (and CRLF becomes LF). Nested objects read "parent.child"
     names. Fields not in the schema (csrfmiddlewaretoken...) are ignored. For a document
     field with a new upload in `files`, the previous UUID (hidden input) is dropped: the
-    upload replaces it (see files.attach_uploads).
+    upload replaces it (see services.attach_uploads).
     """
     return _Coercer(form, querydict, files, prefix).object(form.schema, "", 0)
 

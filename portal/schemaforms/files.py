@@ -8,18 +8,14 @@ random; the sender's name is kept only as `original_name` for display.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import unicodedata
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
-import filetype
 from django.utils.translation import gettext as _
 
-from .models import Document
 from .schema import is_document_field, is_object_field, object_fields
 
 MB = 1024 * 1024
@@ -46,90 +42,15 @@ def file_options(field_schema: Mapping[str, Any]) -> tuple[tuple[str, ...], int]
     return accept, max_bytes
 
 
-def store_upload(uploaded_file: Any, *, field_schema: Mapping[str, Any], user: Any) -> Document:
-    """Check an uploaded file against its field and store it as a Document.
-
-    Raises UploadRejected when the file is empty, too large, or its content is not one of
-    the accepted types.
-    """
-    name = clean_filename(getattr(uploaded_file, "name", "") or "")
-    accept, max_bytes = file_options(field_schema)
-    declared_size = getattr(uploaded_file, "size", None)
-    if declared_size is not None and declared_size > max_bytes:
-        raise UploadRejected(_too_large(name, declared_size, max_bytes))
-
-    uploaded_file.seek(0)
-    head = uploaded_file.read(SNIFF_BYTES)
-    if not head:
-        raise UploadRejected(_("«%(name)s» está vacío.") % {"name": name})
-    kind = filetype.guess(head)
-    if kind is None or kind.mime not in accept:
-        raise UploadRejected(
-            _("«%(name)s» no es %(types)s.") % {"name": name, "types": accepted_types_label(accept)}
-        )
-
-    digest = hashlib.sha256()
-    size = 0
-    for chunk in uploaded_file.chunks():
-        size += len(chunk)
-        if size > max_bytes:
-            raise UploadRejected(_too_large(name, declared_size or size, max_bytes))
-        digest.update(chunk)
-    if size == 0:
-        raise UploadRejected(_("«%(name)s» está vacío.") % {"name": name})
-
-    document = Document(
-        id=uuid.uuid4(),
-        original_name=name,
-        content_type=kind.mime,
-        size=size,
-        sha256=digest.hexdigest(),
-        uploaded_by=user if getattr(user, "is_authenticated", False) else None,
-    )
-    uploaded_file.seek(0)
-    document.file.save(f"{document.id.hex}.{kind.extension}", uploaded_file, save=True)
-    return document
-
-
-def attach_uploads(form: Any, data: dict[str, Any], files: Any, *, user: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Store each document field's upload from `files` and put its UUID into `data`.
-
-    Returns upload errors keyed by field path; a rejected upload also removes the field's
-    previous value, so the form asks for the file again. Meant for the HTML path, after
-    `coerce_post` and before `validate`.
-
-    Nothing here is transactional with the form: if the whole form then fails validation
-    the caller discards the data, and the Documents already stored stay behind as
-    orphans (unreferenced rows and files). That is accepted; they are harmless, cannot be
-    attached by anyone but their uploader, and can be swept by age.
-    Only single-file fields are supported (no arrays of documents).
-    """
-    errors: dict[str, list[str]] = {}
-    if not files:
-        return errors
-    for path, field_schema in _document_fields(form.schema, form.schema, ""):
-        upload = files.get(f"{prefix}{path}")
-        if upload is None:
-            continue
-        try:
-            document = store_upload(upload, field_schema=field_schema, user=user)
-        except UploadRejected as exc:
-            errors[path] = [exc.message]
-            _set_path(data, path, None)
-        else:
-            _set_path(data, path, str(document.id))
-    return errors
-
-
-def _document_fields(node: dict[str, Any], root: dict[str, Any], prefix: str, depth: int = 0):
+def document_fields(node: dict[str, Any], root: dict[str, Any], prefix: str, depth: int = 0):
     for name, child in object_fields(node, root).items():
         if is_document_field(child):
             yield f"{prefix}{name}", child
         elif is_object_field(child) and depth < 5:
-            yield from _document_fields(child, root, f"{prefix}{name}.", depth + 1)
+            yield from document_fields(child, root, f"{prefix}{name}.", depth + 1)
 
 
-def _set_path(data: dict[str, Any], path: str, value: str | None) -> None:
+def set_data_path(data: dict[str, Any], path: str, value: str | None) -> None:
     *parents, leaf = path.split(".")
     node = data
     for part in parents:
@@ -170,7 +91,7 @@ def human_size(size: int, *, decimals: int = 1) -> str:
     return f"{max(1, math.ceil(size / 1024))} KB"
 
 
-def _too_large(name: str, size: int, max_bytes: int) -> str:
+def too_large_message(name: str, size: int, max_bytes: int) -> str:
     limit = human_size(max_bytes)
     actual = human_size(size)
     decimals = 1

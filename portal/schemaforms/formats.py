@@ -21,7 +21,7 @@ from portal.core import identity
 from portal.shared.ids import parse_uuid
 
 from .context import current_context
-from .models import Document
+from .selectors import documents_of
 
 
 class FormatProblem(ValueError):
@@ -97,13 +97,7 @@ def is_document(value: object) -> bool:
     pk = parse_uuid(value)
     if pk is None:
         return False
-    documents = Document.objects.filter(pk=pk)
-    user = current_context().get("user")
-    if user is not None:
-        if not getattr(user, "is_authenticated", False):
-            return False
-        documents = documents.filter(uploaded_by=user)
-    return documents.exists()
+    return documents_of([pk], user=current_context().get("user")).exists()
 
 
 FORMAT_MESSAGES = {

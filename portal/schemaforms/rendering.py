@@ -24,7 +24,6 @@ from portal.core import identity
 from .files import file_options, human_size
 from .loader import IMPLICIT_MAX_LENGTH, FormDefinition
 from .messages import ALL
-from .models import Document
 from .schema import (
     choice_options,
     is_document_field,
@@ -34,6 +33,7 @@ from .schema import (
     primary_type,
     resolve,
 )
+from .selectors import documents_of
 
 __all__ = ["field_id", "render_form"]
 
@@ -252,11 +252,7 @@ class _Builder:
                     field["document_id"] = ""
         if not wanted:
             return
-        documents = Document.objects.filter(pk__in=set(wanted.values()))
-        if user is not None:
-            documents = documents.filter(uploaded_by=user) if getattr(user, "is_authenticated", False) \
-                else documents.none()
-        found = {doc.pk: doc for doc in documents}
+        found = {doc.pk: doc for doc in documents_of(wanted.values(), user=user)}
         for field in self.rendered:
             doc_id = wanted.get(field["path"])
             if doc_id is None:

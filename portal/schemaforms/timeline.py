@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from portal.shared.ids import parse_uuid
+
 from .loader import FormDefinition, field_schema_at
-from .models import Document
 from .schema import is_document_field, value_label
+from .selectors import document_name
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +44,10 @@ def _timeline_value(form: FormDefinition, data: Mapping[str, Any], path: str) ->
         value = value[part]
     node = field_schema_at(form, path)
     if is_document_field(node) and isinstance(value, str):
-        try:
-            document = Document.objects.filter(pk=uuid.UUID(value)).only("original_name").first()
-        except ValueError:
-            document = None
-        if document is not None:
-            return document.original_name
+        pk = parse_uuid(value)
+        name = document_name(pk) if pk is not None else None
+        if name is not None:
+            return name
     if isinstance(value, dict):
         return ""
     return value_label(node, form.schema, value)

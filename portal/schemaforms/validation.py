@@ -25,12 +25,12 @@ from jsonschema.exceptions import ValidationError
 
 from .coercion import coerce_post
 from .context import current_context, current_root, validating
-from .files import attach_uploads
 from .formats import FORMAT_CHECKER
 from .loader import FormDefinition, FormDefinitionError
 from .messages import ALL, error_messages, field_key
 from .registry import registered_validator
 from .schema import object_fields
+from .services import attach_uploads
 
 try:  # private helper; without it only declared fields count as known
     from jsonschema._utils import find_evaluated_property_keys_by_schema
@@ -182,7 +182,7 @@ def validate_post(form: FormDefinition, post: Any, files: Any, *, user: Any, con
                   prefix: str = "") -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The HTML path in one call: (typed data, field errors).
 
-    Coerces the POST, stores each uploaded file (`files.attach_uploads`), validates with
+    Coerces the POST, stores each uploaded file (`services.attach_uploads`), validates with
     `{"user": user, **context}`. An upload's own error replaces the field's other
     messages. When errors is non-empty, re-render with `render_form(form, data=data,
     errors=errors)`; documents stored meanwhile stay as orphans (see attach_uploads).

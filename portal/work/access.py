@@ -32,6 +32,7 @@ from engine.models import (
 from portal.orgs.access import Scope, pairs_q, subtree_codes
 from portal.orgs.models import Position
 from portal.schemaforms.models import Document
+from portal.schemaforms.selectors import documents_of
 from portal.shared.errors import NotAllowed, NotVisible
 from portal.shared.ids import parse_uuid
 
@@ -189,7 +190,7 @@ def document_for_case(scope: Scope, instance_pk: Any, document_pk: uuid.UUID) ->
     instance = instance_for_view(scope, instance_pk)
     if document_pk not in case_document_ids(instance):
         raise NotVisible
-    document = Document.objects.filter(pk=document_pk).first()
+    document = documents_of([document_pk]).first()
     if document is None:
         raise NotVisible
     return instance, document

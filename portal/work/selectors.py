@@ -12,6 +12,7 @@ from engine.models import AuditAction, AuditEvent, HumanTask, HumanTaskState, In
 from portal.orgs.access import Scope, pairs_q
 from portal.orgs.models import OrgUnit
 from portal.schemaforms.models import Document
+from portal.schemaforms.selectors import documents_of
 
 from . import access
 
@@ -207,7 +208,7 @@ def instance_open_incidents(instance: ProcessInstance) -> list[Incident]:
 def case_documents(instance: ProcessInstance) -> list[Document]:
     """The documents attached to a case (access.case_document_ids), oldest first."""
     ids = access.case_document_ids(instance)
-    return list(Document.objects.filter(pk__in=ids).order_by("created_at")) if ids else []
+    return list(documents_of(ids).order_by("created_at")) if ids else []
 
 
 def own_rejected_case(scope: Scope, instance_pk: Any, *, key: str) -> ProcessInstance | None:

@@ -21,12 +21,13 @@ from django.utils.translation import gettext as _
 from engine import services as engine
 from engine.errors import ConflictError, EngineError, StepFailed
 from engine.models import HumanTask, Incident, ProcessInstance
-from portal.core.models import log_activity
+from portal.core.services import activity_log
 from portal.orgs.access import require_admin, scope_for
 from portal.orgs.models import OrgUnit, Position, UnitKind
-from portal.schemaforms.files import UploadRejected, store_upload
+from portal.schemaforms.files import UploadRejected
 from portal.schemaforms.loader import FormError, field_schema_at, load_form
 from portal.schemaforms.models import Document
+from portal.schemaforms.services import document_store
 from portal.schemaforms.submission import Submission, read_submission
 from portal.shared.errors import FormInvalid, NotAllowed, NotVisible
 
@@ -191,7 +192,13 @@ def _require_reason(reason: str) -> None:
 
 def case_read_log(*, user: Any, instance: ProcessInstance, via: str) -> None:
     """Ley 29733: who read a case file with personal data, when, and through what."""
-    log_activity(actor=user, action="case_viewed", obj=instance, unit=instance.org_unit, data={"via": via})
+    activity_log(actor=user, action="case_viewed", obj=instance, unit=instance.org_unit, data={"via": via})
+
+
+def case_document_read_log(*, user: Any, instance: ProcessInstance, document: Document) -> None:
+    """Ley 29733: who downloaded which document of a case file."""
+    activity_log(actor=user, action="document_downloaded", obj=document, unit=instance.org_unit,
+                 data={"instance": instance.pk})
 
 
 def document_upload(*, user: Any, form_key: str, field: str, file: Any) -> Document:
@@ -210,16 +217,17 @@ def document_upload(*, user: Any, form_key: str, field: str, file: Any) -> Docum
     if schema.get("format") != "document":
         raise FormInvalid({"field": [_("Ese formulario no tiene un campo de documento con ese nombre.")]})
     try:
-        document = store_upload(file, field_schema=schema, user=user)
+        document = document_store(file=file, field_schema=schema, user=user)
     except UploadRejected as exc:
         raise FormInvalid({"file": [exc.message]}) from exc
-    log_activity(actor=user, action="document_uploaded", obj=document,
+    activity_log(actor=user, action="document_uploaded", obj=document,
                  data={"form": form_key, "field": field, "size": document.size})
     return document
 
 
 __all__ = [
     "AlreadyStarted", "ConflictError", "EngineError", "FormInvalid", "FormUnavailable", "NotAllowed", "NotVisible",
-    "case_read_log", "document_upload", "instance_cancel", "instance_resume", "instance_retry", "instance_suspend",
+    "case_document_read_log", "case_read_log", "document_upload",
+    "instance_cancel", "instance_resume", "instance_retry", "instance_suspend",
     "org_context", "process_start", "task_claim", "task_complete", "task_unclaim",
 ]

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from engine.errors import EngineError, StepFailed
-from portal.core.models import log_activity
 from portal.orgs.access import Scope, require_admin
 from portal.orgs.selectors import unit_names
 from portal.shared.errors import FormInvalid
@@ -81,8 +80,7 @@ def instance_document(request: HttpRequest, scope: Scope, pk: int, doc: uuid.UUI
     except (FileNotFoundError, OSError):
         logger.warning("document %s of instance %s is missing from storage", doc, pk)
         raise Http404 from None
-    log_activity(actor=request.user, action="document_downloaded", obj=document, unit=instance.org_unit,
-                 data={"instance": instance.pk})
+    services.case_document_read_log(user=request.user, instance=instance, document=document)
     response = FileResponse(handle, as_attachment=True, filename=document.original_name,
                             content_type=document.content_type)
     response["Cache-Control"] = "private, no-store"

@@ -26,8 +26,8 @@ from engine.registry import registry
 from portal.accounts import services
 from portal.orgs import services as orgs
 from portal.orgs.models import Person, Role
-from portal.schemaforms.files import store_upload
 from portal.schemaforms.loader import SchemaFormCatalogue, load_form
+from portal.schemaforms.services import document_store
 
 IE = "0584714-0"  # AUGUSTO B. LEGUIA, UGEL-03
 
@@ -172,7 +172,7 @@ def person(org, django_user_model):
 def document(user, name: str = "oficio.pdf") -> str:
     upload = SimpleUploadedFile(name, PDF, content_type="application/pdf")
     field = {"type": "string", "format": "document", "x-file": {"accept": ["application/pdf"]}}
-    return str(store_upload(upload, field_schema=field, user=user).pk)
+    return str(document_store(file=upload, field_schema=field, user=user).pk)
 
 
 def _days_ago(days: int) -> str:

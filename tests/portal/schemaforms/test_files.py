@@ -13,9 +13,10 @@ from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 from PIL import Image
 
-from portal.schemaforms.files import UploadRejected, store_upload
+from portal.schemaforms.files import UploadRejected
 from portal.schemaforms.loader import load_form
 from portal.schemaforms.models import Document
+from portal.schemaforms.services import document_store
 from portal.schemaforms.validation import validate, validate_post
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,7 @@ def test_real_pdf_is_stored_with_its_hash_and_uploader(media, user):
     """A PDF is stored under a random name with its type, size, SHA-256 and uploader."""
     upload = SimpleUploadedFile("Oficio N° 123.pdf", PDF, content_type="application/pdf")
 
-    document = store_upload(upload, field_schema=field("oficio"), user=user)
+    document = document_store(file=upload, field_schema=field("oficio"), user=user)
 
     document.refresh_from_db()
     assert document.content_type == "application/pdf"
@@ -55,7 +56,7 @@ def test_png_generated_with_pillow_is_accepted(media, user):
     """A real PNG is accepted by an image field and recorded as image/png."""
     upload = SimpleUploadedFile("foto.png", png_bytes(), content_type="image/png")
 
-    document = store_upload(upload, field_schema=field("foto"), user=user)
+    document = document_store(file=upload, field_schema=field("foto"), user=user)
 
     assert document.content_type == "image/png"
     assert document.file.name.endswith(".png")
@@ -66,7 +67,7 @@ def test_executable_renamed_pdf_is_refused_by_content(media, user):
     upload = SimpleUploadedFile("oficio.pdf", EXE, content_type="application/pdf")
 
     with pytest.raises(UploadRejected) as excinfo:
-        store_upload(upload, field_schema=field("acta"), user=user)
+        document_store(file=upload, field_schema=field("acta"), user=user)
 
     assert excinfo.value.message == "«oficio.pdf» no es un PDF, JPG o PNG."
     assert Document.objects.count() == 0
@@ -77,7 +78,7 @@ def test_text_file_renamed_pdf_is_refused(media, user):
     upload = SimpleUploadedFile("acta.pdf", b"Esto es texto, no un PDF.\n", content_type="application/pdf")
 
     with pytest.raises(UploadRejected, match="«acta.pdf» no es un PDF."):
-        store_upload(upload, field_schema=field("oficio"), user=user)
+        document_store(file=upload, field_schema=field("oficio"), user=user)
 
 
 def test_exe_is_refused_naming_the_file(media, user):
@@ -85,7 +86,7 @@ def test_exe_is_refused_naming_the_file(media, user):
     upload = SimpleUploadedFile("oficio.exe", EXE, content_type="application/octet-stream")
 
     with pytest.raises(UploadRejected) as excinfo:
-        store_upload(upload, field_schema=field("acta"), user=user)
+        document_store(file=upload, field_schema=field("acta"), user=user)
 
     assert excinfo.value.message == "«oficio.exe» no es un PDF, JPG o PNG."
 
@@ -95,7 +96,7 @@ def test_png_is_refused_by_a_pdf_only_field(media, user):
     upload = SimpleUploadedFile("oficio.png", png_bytes(), content_type="image/png")
 
     with pytest.raises(UploadRejected, match="no es un PDF"):
-        store_upload(upload, field_schema=field("oficio"), user=user)
+        document_store(file=upload, field_schema=field("oficio"), user=user)
 
 
 def test_oversize_file_is_refused_with_sizes_in_megabytes(media, user):
@@ -104,7 +105,7 @@ def test_oversize_file_is_refused_with_sizes_in_megabytes(media, user):
     upload = SimpleUploadedFile("acta.pdf", content, content_type="application/pdf")
 
     with pytest.raises(UploadRejected) as excinfo:
-        store_upload(upload, field_schema=field("acta"), user=user)
+        document_store(file=upload, field_schema=field("acta"), user=user)
 
     assert excinfo.value.message == "«acta.pdf» pesa 12,4 MB; el máximo es 10 MB."
 
@@ -115,7 +116,7 @@ def test_field_max_bytes_is_enforced(media, user):
     upload = SimpleUploadedFile("oficio.pdf", content, content_type="application/pdf")
 
     with pytest.raises(UploadRejected, match="el máximo es 1 MB"):
-        store_upload(upload, field_schema=field("oficio"), user=user)
+        document_store(file=upload, field_schema=field("oficio"), user=user)
 
 
 def test_empty_file_is_refused(media, user):
@@ -123,7 +124,7 @@ def test_empty_file_is_refused(media, user):
     upload = SimpleUploadedFile("oficio.pdf", b"", content_type="application/pdf")
 
     with pytest.raises(UploadRejected, match="«oficio.pdf» está vacío."):
-        store_upload(upload, field_schema=field("oficio"), user=user)
+        document_store(file=upload, field_schema=field("oficio"), user=user)
 
 
 def test_folders_in_the_sent_name_are_dropped(media, user):
@@ -131,21 +132,21 @@ def test_folders_in_the_sent_name_are_dropped(media, user):
     upload = SimpleUploadedFile("oficio.pdf", PDF, content_type="application/pdf")
     upload.name = "C:\\fakepath\\..\\oficio.pdf"
 
-    document = store_upload(upload, field_schema=field("oficio"), user=user)
+    document = document_store(file=upload, field_schema=field("oficio"), user=user)
 
     assert document.original_name == "oficio.pdf"
 
 
 def test_own_document_can_be_attached(media, user):
     """The uploader's own document UUID validates in a document field."""
-    document = store_upload(SimpleUploadedFile("o.pdf", PDF), field_schema=field("oficio"), user=user)
+    document = document_store(file=SimpleUploadedFile("o.pdf", PDF), field_schema=field("oficio"), user=user)
 
     assert validate(load_form("adjuntos"), {"oficio": str(document.id)}, context={"user": user}) == {}
 
 
 def test_another_users_document_cannot_be_attached(media, user, other_user):
     """Guessing or copying someone else's document UUID is refused like a missing one."""
-    theirs = store_upload(SimpleUploadedFile("o.pdf", PDF), field_schema=field("oficio"), user=other_user)
+    theirs = document_store(file=SimpleUploadedFile("o.pdf", PDF), field_schema=field("oficio"), user=other_user)
     form = load_form("adjuntos")
 
     errors = validate(form, {"oficio": str(theirs.id)}, context={"user": user})
@@ -185,7 +186,7 @@ def test_validate_post_reports_a_rejected_upload_on_its_field(media, user):
 
 def test_validate_post_keeps_a_previously_attached_document(media, user):
     """After a failed submit, the hidden UUID keeps the earlier upload without sending it again."""
-    document = store_upload(SimpleUploadedFile("o.pdf", PDF), field_schema=field("oficio"), user=user)
+    document = document_store(file=SimpleUploadedFile("o.pdf", PDF), field_schema=field("oficio"), user=user)
     post = QueryDict(mutable=True)
     post["oficio"] = str(document.id)
 
@@ -198,7 +199,7 @@ def test_validate_post_keeps_a_previously_attached_document(media, user):
 def test_an_empty_file_input_beside_the_hidden_uuid_keeps_the_document(media, user):
     """A browser posts the empty file input too (Django keeps it as ""): the attached
     document must survive it, as a real Chromium showed."""
-    document = store_upload(SimpleUploadedFile("o.pdf", PDF), field_schema=field("oficio"), user=user)
+    document = document_store(file=SimpleUploadedFile("o.pdf", PDF), field_schema=field("oficio"), user=user)
     post = QueryDict(mutable=True)
     post.setlist("oficio", [str(document.id), ""])
 
@@ -212,7 +213,7 @@ def test_anonymous_user_cannot_attach_any_document(media, user):
     """An anonymous visitor owns no documents, so none can be attached."""
     from django.contrib.auth.models import AnonymousUser
 
-    document = store_upload(SimpleUploadedFile("o.pdf", PDF), field_schema=field("oficio"), user=user)
+    document = document_store(file=SimpleUploadedFile("o.pdf", PDF), field_schema=field("oficio"), user=user)
 
     errors = validate(load_form("adjuntos"), {"oficio": str(document.id)}, context={"user": AnonymousUser()})
 
@@ -221,7 +222,7 @@ def test_anonymous_user_cannot_attach_any_document(media, user):
 
 def test_without_a_user_in_context_any_existing_document_is_accepted(media, user):
     """Internal callers (no user in the context) only need the document to exist."""
-    document = store_upload(SimpleUploadedFile("o.pdf", PDF), field_schema=field("oficio"), user=user)
+    document = document_store(file=SimpleUploadedFile("o.pdf", PDF), field_schema=field("oficio"), user=user)
     form = load_form("adjuntos")
 
     assert validate(form, {"oficio": str(document.id)}) == {}

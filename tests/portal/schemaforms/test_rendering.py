@@ -7,9 +7,9 @@ from html.parser import HTMLParser
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from portal.schemaforms.files import store_upload
 from portal.schemaforms.loader import load_form
 from portal.schemaforms.rendering import render_form
+from portal.schemaforms.services import document_store
 from portal.schemaforms.validation import validate
 
 
@@ -191,7 +191,7 @@ def test_attached_document_is_named_and_kept_in_a_hidden_input(media, user):
     """After a failed submit the attached document's name shows and its UUID is re-sent."""
     form = load_form("adjuntos")
     pdf = SimpleUploadedFile("oficio <2025>.pdf", b"%PDF-1.4\n%%EOF\n")
-    document = store_upload(pdf, field_schema=form.schema["properties"]["oficio"], user=user)
+    document = document_store(file=pdf, field_schema=form.schema["properties"]["oficio"], user=user)
 
     html = str(render_form(form, data={"oficio": str(document.id)}, errors={"foto": ["x"]}, user=user))
     hidden = [c for c in Controls(html).controls if c.get("type") == "hidden" and c.get("name") == "oficio"]
@@ -206,7 +206,7 @@ def test_another_users_document_is_not_named(media, user, other_user):
     """A UUID of someone else's document in the data does not reveal its name."""
     form = load_form("adjuntos")
     pdf = SimpleUploadedFile("expediente-secreto.pdf", b"%PDF-1.4\n%%EOF\n")
-    document = store_upload(pdf, field_schema=form.schema["properties"]["oficio"], user=other_user)
+    document = document_store(file=pdf, field_schema=form.schema["properties"]["oficio"], user=other_user)
 
     html = str(render_form(form, data={"oficio": str(document.id)}, user=user))
 

@@ -1,10 +1,12 @@
 import logging
 
 from django.contrib.auth.decorators import login_required
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+
+from . import selectors
 
 logger = logging.getLogger(__name__)
 
@@ -22,9 +24,7 @@ def health(request: HttpRequest) -> JsonResponse:
     reason for an error goes to the log, not to the caller.
     """
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        selectors.database_reachable()
     except DatabaseError:
         logger.exception("health check: database unreachable")
         return JsonResponse({"status": "error", "database": "error"}, status=503)

@@ -16,6 +16,8 @@ into an incident an administrator can fix, never a task nobody sees.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from engine.registry import Candidate, LaneContext, data_path
 
 from .models import OrgUnit, UnitKind
@@ -37,13 +39,14 @@ class OrgLaneResolver:
             role_code = data_path(ctx.data, role_key)
             if not isinstance(role_code, str) or not role_code:
                 raise LookupError(
-                    f"La tarea {ctx.element_id} toma su rol del dato '{role_key}', que no existe o está vacío."
-                )
+                    _("La tarea %(task)s toma su rol del dato '%(key)s', que no existe o está vacío.")
+                    % {"task": ctx.element_id, "key": role_key})
         else:
             role_code = ctx.properties.get("role") or ctx.lane or ""
         role = catalogue().get(role_code)
         if role is None:
-            raise LookupError(f"La tarea {ctx.element_id} pide el rol '{role_code}', que no está en el catálogo.")
+            raise LookupError(_("La tarea %(task)s pide el rol '%(role)s', que no está en el catálogo.")
+                              % {"task": ctx.element_id, "role": role_code})
         fixed = ctx.properties.get("unit")
         if fixed:
             return Candidate(role=role_code, unit=self._existing(fixed, ctx, role))
@@ -52,8 +55,8 @@ class OrgLaneResolver:
             value = data_path(ctx.data, unit_key)
             if not isinstance(value, str) or not value:
                 raise LookupError(
-                    f"La tarea {ctx.element_id} toma su unidad del dato '{unit_key}', que no existe o está vacío."
-                )
+                    _("La tarea %(task)s toma su unidad del dato '%(key)s', que no existe o está vacío.")
+                    % {"task": ctx.element_id, "key": unit_key})
             return Candidate(role=role_code, unit=self._existing(value, ctx, role))
         if role.get("unit"):
             return Candidate(role=role_code, unit=self._existing(role["unit"], ctx, role))
@@ -62,15 +65,17 @@ class OrgLaneResolver:
     def _existing(self, code: str, ctx: LaneContext, role: dict) -> str:
         unit = OrgUnit.objects.filter(code=code).only("code", "kind").first()
         if unit is None:
-            raise LookupError(f"La tarea {ctx.element_id} va a la unidad '{code}', que no existe.")
+            raise LookupError(_("La tarea %(task)s va a la unidad '%(unit)s', que no existe.")
+                              % {"task": ctx.element_id, "unit": code})
         home = role.get("unit")
         if (home and unit.code != home) or (not home and unit.kind != role["unit_level"]):
             # Nobody can hold the role there: the task would sit in no one's inbox.
             raise LookupError(
-                f"La tarea {ctx.element_id} es para «{role['name']}», que se ejerce en "
-                f"{home or LEVEL_NAMES.get(role['unit_level'], role['unit_level'])}, y va a la unidad "
-                f"'{unit.code}' ({LEVEL_NAMES.get(unit.kind, unit.kind)})."
-            )
+                _("La tarea %(task)s es para «%(role)s», que se ejerce en %(home)s, y va a la unidad "
+                  "'%(unit)s' (%(kind)s).") % {
+                    "task": ctx.element_id, "role": role["name"],
+                    "home": home or LEVEL_NAMES.get(role["unit_level"], role["unit_level"]),
+                    "unit": unit.code, "kind": LEVEL_NAMES.get(unit.kind, unit.kind)})
         return unit.code
 
     def _at_level(self, ctx: LaneContext, role: dict) -> str:
@@ -78,17 +83,16 @@ class OrgLaneResolver:
         start = OrgUnit.objects.filter(code=ctx.instance_org_unit).only("path", "kind", "code").first()
         if start is None:
             raise LookupError(
-                f"La tarea {ctx.element_id} es para «{role['name']}» y el expediente no tiene una unidad "
-                f"válida ('{ctx.instance_org_unit}')."
-            )
+                _("La tarea %(task)s es para «%(role)s» y el expediente no tiene una unidad válida ('%(unit)s').")
+                % {"task": ctx.element_id, "role": role["name"], "unit": ctx.instance_org_unit})
         if start.kind == level:
             return start.code
         match = OrgUnit.objects.filter(code__in=start.ancestor_codes(), kind=level).values_list("code", flat=True)
         found = list(match)
         if not found:
             raise LookupError(
-                f"La tarea {ctx.element_id} es para «{role['name']}» (nivel {LEVEL_NAMES.get(level, level)}) y la "
-                f"unidad del expediente ({start.code}) no depende de ninguna unidad de ese nivel; "
-                "indique la unidad con la propiedad 'unitFrom'."
-            )
+                _("La tarea %(task)s es para «%(role)s» (nivel %(level)s) y la unidad del expediente (%(unit)s) "
+                  "no depende de ninguna unidad de ese nivel; indique la unidad con la propiedad 'unitFrom'.")
+                % {"task": ctx.element_id, "role": role["name"], "level": LEVEL_NAMES.get(level, level),
+                   "unit": start.code})
         return found[0]

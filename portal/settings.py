@@ -264,5 +264,8 @@ LOGGING = {
         "spiff": {"level": "WARNING"},
         "spiff.task": {"level": "WARNING"},
         "spiff.workflow": {"level": "WARNING"},
+        # WeasyPrint logs each rendering step ("Step 4 - Creating formatting structure").
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

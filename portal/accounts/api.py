@@ -35,5 +35,7 @@ def register() -> None:
             "formulario de verificación; si el titular cambió, la respuesta es 409 y esta tarea trae el nuevo "
             "valor.")),
         acta_url=serializers.CharField(required=False, help_text=_(
-            "Enlace al acta de entrega en PDF (solo en la tarea de entrega del usuario).")),
+            "Dirección del acta de entrega en PDF (solo en la tarea de entrega del usuario): se pide con POST, "
+            "en una sesión iniciada y con el token CSRF, porque cada acta renueva el enlace de activación; "
+            "un GET responde 405.")),
     )

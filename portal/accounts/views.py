@@ -15,7 +15,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.orgs import access as orgs_access
 from portal.orgs.access import Scope
-from portal.shared.errors import NotVisible
 from portal.shared.http import officer_view
 
 from . import selectors, services
@@ -66,9 +65,7 @@ def position_activation_send(request: HttpRequest, scope: Scope, pk: int) -> Htt
     """An administrator sends the holder of a position a fresh one-time activation link
     (the first expired, was lost, or the account was created without e-mail and has one
     now); the button is on the unit page of the administration."""
-    position = orgs_access.position_for_admin(scope, pk)
-    if not position.active:
-        raise NotVisible
+    position = orgs_access.active_position_for_admin(scope, pk)
     outcome = services.account_activation_send(user=position.user, by=request.user)
     user = position.user
     names = {"role": position.role.name, "person": user.get_full_name() or user.get_username()}

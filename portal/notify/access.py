@@ -11,7 +11,7 @@ from . import selectors
 from .models import Notification
 
 
-def notification_for_owner(user: Any, pk: Any) -> Notification:
+def notification_for_view(user: Any, pk: Any) -> Notification:
     try:
         return selectors.notifications_for(user).get(pk=int(pk))
     except (Notification.DoesNotExist, ValueError, TypeError):

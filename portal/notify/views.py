@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.shared.http import officer_view
+from portal.shared.errors import NotVisible
 
 from . import access, selectors, services
 
@@ -25,12 +25,15 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     return render(request, "notify/list.html", {"page": page})
 
 
+@login_required
 @require_GET
-@officer_view
-def notification_detail(request: HttpRequest, scope: object, pk: int) -> HttpResponse:  # scope unused: own notices
+def notification_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show one of the user's notifications and mark it read. Reading is idempotent and
     only the owner's row can be reached, so a GET may record it (as a mail client does)."""
-    notification = access.notification_for_owner(request.user, pk)
+    try:
+        notification = access.notification_for_view(request.user, pk)
+    except NotVisible:
+        raise Http404 from None
     services.notification_mark_read(notification=notification)
     return render(request, "notify/detail.html", {"notification": notification})
 

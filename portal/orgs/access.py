@@ -136,3 +136,11 @@ def position_for_admin(scope: Scope, pk: Any) -> Position:
         return Position.objects.select_related("user__person", "role", "unit").get(pk=int(pk))
     except (Position.DoesNotExist, ValueError, TypeError):
         raise NotVisible from None
+
+
+def active_position_for_admin(scope: Scope, pk: Any) -> Position:
+    """A current position, for an administrator; an ended one answers like a missing one."""
+    position = position_for_admin(scope, pk)
+    if not position.active:
+        raise NotVisible
+    return position

@@ -95,8 +95,8 @@ def is_document(value: object) -> bool:
     if not isinstance(value, str):
         return True
     pk = parse_uuid(value)
-    if pk is None:
-        return False
+    if pk is None or str(pk) != value:
+        return False  # stored as written: only the canonical form (lower case, hyphens)
     return documents_of([pk], user=current_context().get("user")).exists()
 
 

@@ -46,8 +46,8 @@ def read_submission(form: FormDefinition, raw: Submission, *, user: Any,
                     context: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The typed values of `raw` under `form`, checked against the schema and its domain
     validators (`context` reaches them with `user`). Uploads of a FormPost are stored
-    first (their own error replaces the field's other messages). Raises FormInvalid with
-    the field errors and the typed values."""
+    first (their own error replaces the field's other messages) and the typed values
+    kept on it (`values`). Raises FormInvalid with the field errors."""
     if isinstance(raw, FormPost):
         data, errors = validate_post(form, raw.post, raw.files, user=user, context=context, prefix=raw.prefix)
         raw.values = data
@@ -55,5 +55,5 @@ def read_submission(form: FormDefinition, raw: Submission, *, user: Any,
         data = dict(raw) if isinstance(raw, Mapping) else raw
         errors = validate(form, data, context={"user": user, **(context or {})})
     if errors:
-        raise FormInvalid(errors, data=data if isinstance(data, dict) else {})
+        raise FormInvalid(errors)
     return data

@@ -10,8 +10,6 @@ Pages map them through `portal.shared.http.officer_view`, the API through
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils.translation import gettext as _
 
 
@@ -24,12 +22,9 @@ class NotAllowed(Exception):
 
 
 class FormInvalid(Exception):
-    """Field errors in Spanish, `{"field" or "__all__": ["message", ...]}`.
+    """Field errors in Spanish, `{"field" or "__all__": ["message", ...]}`. A page shows
+    the form again with what was typed: `schemaforms.submission.FormPost.values_for_display`."""
 
-    `data` holds the typed values read from the submission (uploads already stored), so
-    a page can show the form again with everything the user sent."""
-
-    def __init__(self, errors: dict[str, list[str]], *, data: dict[str, Any] | None = None):
+    def __init__(self, errors: dict[str, list[str]]):
         self.errors = errors
-        self.data = data
         super().__init__(_("Revise los campos marcados."))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -28,7 +28,7 @@ from portal.schemaforms.files import UploadRejected
 from portal.schemaforms.loader import FormError, field_schema_at, load_form
 from portal.schemaforms.models import Document
 from portal.schemaforms.services import document_store
-from portal.schemaforms.submission import Submission, read_submission
+from portal.schemaforms.submission import FormPost, Submission, read_submission
 from portal.shared.errors import FormInvalid, NotAllowed, NotVisible
 
 from . import access
@@ -143,18 +143,37 @@ def _submission_token(value: Any) -> uuid.UUID | None:
 
 def _process_start(*, user: Any, key: str, data: Submission, position_pk: Any = None) -> ProcessInstance:
     definition, positions = access.definition_for_start(scope_for(user), key)
-    if position_pk not in (None, ""):
-        chosen = [p for p in positions if str(p.pk) == str(position_pk)]
-        if not chosen:
-            raise FormInvalid({"__all__": [_("Elija uno de sus cargos para iniciar el trámite.")]})
-        position = chosen[0]
-    elif len(positions) == 1:
-        position = positions[0]
-    else:
-        raise FormInvalid({"__all__": [_("Usted tiene varios cargos: elija desde cuál inicia el trámite.")]})
+    position, refusal = _start_position(positions, position_pk)
+    if position is None:
+        _refuse_position(definition.start_form_key, data, user=user, message=refusal)
     clean = _validated(definition.start_form_key, data, user=user, position=position)
     payload = {**clean, **org_context(position.unit), "solicitante_rol": position.role_id}
     return engine.start(definition=definition, data=payload, org_unit=position.unit.code, started_by=user)
+
+
+def _start_position(positions: list[Position], position_pk: Any) -> tuple[Position | None, str]:
+    """The position a request is filed from, or None with the Spanish reason."""
+    if position_pk not in (None, ""):
+        chosen = [p for p in positions if str(p.pk) == str(position_pk)]
+        if not chosen:
+            return None, _("Elija uno de sus cargos para iniciar el trámite.")
+        return chosen[0], ""
+    if len(positions) == 1:
+        return positions[0], ""
+    return None, _("Usted tiene varios cargos: elija desde cuál inicia el trámite.")
+
+
+def _refuse_position(form_key: str, raw: Submission, *, user: Any, message: str) -> NoReturn:
+    """Refuse a start whose position is missing. An HTML form is still read, so its
+    uploads are kept and its field errors shown together with the position's; checks
+    that need the position (domain validators) wait for the next try."""
+    errors: dict[str, list[str]] = {}
+    if isinstance(raw, FormPost):
+        try:
+            _validated(form_key, raw, user=user)
+        except FormInvalid as exc:
+            errors = dict(exc.errors)
+    raise FormInvalid({**errors, "__all__": [message]})
 
 
 def _admin_instance(user: Any, instance_pk: Any) -> ProcessInstance:

@@ -157,6 +157,18 @@ def test_another_users_document_cannot_be_attached(media, user, other_user):
     assert missing == expected
 
 
+def test_a_document_id_is_accepted_only_as_the_server_wrote_it(media, user):
+    """The case data keeps the id as sent, so only the canonical form (lower case, with
+    hyphens) is accepted: the same document in upper case or without hyphens is refused."""
+    document = document_store(file=SimpleUploadedFile("o.pdf", PDF), field_schema=field("oficio"), user=user)
+    form = load_form("adjuntos")
+    refused = {"oficio": ["El documento adjunto no existe o no le pertenece. Vuelva a adjuntarlo."]}
+
+    assert validate(form, {"oficio": str(document.pk)}, context={"user": user}) == {}
+    assert validate(form, {"oficio": str(document.pk).upper()}, context={"user": user}) == refused
+    assert validate(form, {"oficio": document.pk.hex}, context={"user": user}) == refused
+
+
 def test_document_value_must_be_a_uuid(user):
     """A path or any other text in a document field is refused."""
     errors = validate(load_form("adjuntos"), {"oficio": "../../etc/passwd"}, context={"user": user})

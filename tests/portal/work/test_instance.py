@@ -207,3 +207,55 @@ def test_reading_a_case_file_is_logged_for_ley_29733(client, verified_case, dire
     client.get(f"/expedientes/{verified_case.pk}/")
     row = ActivityLog.objects.get(action="case_viewed", object_id=str(verified_case.pk))
     assert row.actor == director and row.data == {"via": "page:instance"}
+
+
+def test_a_start_refused_for_its_position_keeps_the_uploaded_document_and_the_field_errors(
+        client, adjunto, officer, org):
+    """A teacher of two IEs who forgets «Inicia como» gets one answer with everything: the
+    position's error and the fields' errors, and the document already attached (the form
+    carries it back), so nothing has to be uploaded again. Nothing is started."""
+    from portal.orgs import services as orgs
+    from portal.orgs.models import Role
+    from portal.schemaforms.models import Document
+
+    user = officer("personal_ie", "0584714-0", username="docente-doble")
+    orgs.position_assign(user=user, role=Role.objects.get(code="personal_ie"), unit=org["0301234-0"], by=None)
+    client.force_login(user)
+    upload = SimpleUploadedFile("oficio.pdf", PDF, content_type="application/pdf")
+
+    response = client.post("/iniciar/adjunto_prueba/", {"asunto": "x", "oficio": upload})
+
+    assert response.status_code == 400
+    page = html(response)
+    assert "elija desde cuál inicia el trámite" in page
+    assert "Mínimo 3 caracteres." in page  # the field error is shown too
+    document = Document.objects.get()
+    assert f'name="oficio" value="{document.pk}"' in page and "oficio.pdf" in page
+    assert not ProcessInstance.objects.exists()
+
+
+def test_a_task_answer_refused_for_its_fields_keeps_the_uploaded_document(client, adjunto, director, docente):
+    """The task page after a 400 shows the document the officer attached, ready to send
+    again with the rest corrected."""
+    ATTACH = ADJUNTO_BPMN.replace('<bpmn:userTask id="revisar" name="Revisar el oficio"/>', (
+        '<bpmn:userTask id="revisar" name="Revisar el oficio"><bpmn:extensionElements><spiffworkflow:properties>'
+        '<spiffworkflow:property name="formKey" value="adjunto_prueba"/></spiffworkflow:properties>'
+        '</bpmn:extensionElements></bpmn:userTask>')).replace('id="adjunto_prueba"', 'id="adjunto_tarea"')
+    engine.deploy(content=ATTACH.encode(), source="adjunto_tarea.bpmn")
+    from portal.schemaforms.models import Document
+
+    client.force_login(docente)
+    first = SimpleUploadedFile("pedido.pdf", PDF, content_type="application/pdf")
+    assert client.post("/iniciar/adjunto_tarea/", {"asunto": "Oficio de la IE", "oficio": first}).status_code == 302
+    task = open_task(ProcessInstance.objects.get(definition__key="adjunto_tarea"), "revisar")
+    client.force_login(director)
+    answer = SimpleUploadedFile("respuesta.pdf", PDF, content_type="application/pdf")
+
+    response = client.post(f"/tareas/{task.pk}/", {"asunto": "x", "oficio": answer,
+                                                   "_version": task.instance.lock_version})
+
+    assert response.status_code == 400
+    stored = Document.objects.get(original_name="respuesta.pdf")
+    assert f'name="oficio" value="{stored.pk}"' in html(response)
+    task.refresh_from_db()
+    assert task.state == "open"

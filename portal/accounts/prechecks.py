@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _l
 from portal.core import identity
 from portal.orgs.models import OrgUnit, Position, Role, UnitKind
 from portal.orgs.roles import catalogue
+from portal.work.selectors import start_data
 
 from .procedures import DATE_FIELDS, DOCUMENTS, SIGNATORIES, Request, account_rule, person_of, resolve, value_at
 
@@ -263,8 +264,6 @@ def run(request: Request, holder: Any = _UNSET) -> list[dict[str, Any]]:
 def live_checks(instance: Any) -> dict[str, Any]:
     """The pre-checks for the open verification of `instance`, computed now, and the
     holder the verifier sees (`titular_visto`, echoed back by the verification form)."""
-    from portal.work.selectors import start_data
-
     data = start_data(instance)
     request = resolve(data, key=instance.definition.key, requester_unit=OrgUnit.objects.filter(
         code=instance.org_unit).first(), requester_role=str(data.get("solicitante_rol") or ""))

@@ -10,6 +10,7 @@ from django.utils.http import urlsafe_base64_decode
 
 from engine import services as engine
 from engine.models import HumanTask, ProcessDefinition
+from portal.schemaforms.loader import FormError, load_form
 
 
 def open_task_data(task: HumanTask) -> dict[str, Any]:
@@ -22,7 +23,6 @@ def cargo_ie_title(definition: ProcessDefinition, value: str) -> str:
     """The title the start form gives a `cargo_ie` value ("docente" → "Docente")."""
     if not value:
         return ""
-    from portal.schemaforms.loader import FormError, load_form
 
     try:
         field = load_form(definition.start_form_key).schema.get("properties", {}).get("cargo_ie") or {}

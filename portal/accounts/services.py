@@ -10,8 +10,6 @@ password and gets a one-time activation link (portal.accounts.tokens).
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -37,13 +35,11 @@ from portal.shared.errors import NotVisible
 
 from . import access, selectors
 from .tokens import activation_hours, activation_link, activation_tokens
+from .usernames import generate_username
 
-USERNAME_MAX = 30
+_CREATE_ATTEMPTS = 5  # usernames taken meanwhile by a concurrent alta
+
 # Leading particles of compound surnames: "De la Cruz Quispe" → first surname "delacruz".
-_PARTICLES = frozenset({"de", "del", "la", "las", "los", "da", "das", "do", "dos", "di",
-                        "van", "von", "san", "santa"})
-_CREATE_ATTEMPTS = 5
-
 
 class AccountError(Exception):
     """An account change was refused; the message (Spanish) is for the user."""
@@ -78,45 +74,6 @@ class BajaResult:
 class ActaPdf:
     content: bytes
     filename: str
-
-
-# --- Usernames ------------------------------------------------------------------------------
-
-
-def _ascii_words(text: str) -> list[str]:
-    """Lowercase ASCII words: accents dropped (á→a, ñ→n), anything not [a-z0-9] removed."""
-    folded = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode("ascii").lower()
-    return [w for w in (re.sub(r"[^a-z0-9]", "", part) for part in folded.split()) if w]
-
-
-def _username_base(nombres: str, apellidos: str) -> str:
-    given = _ascii_words(nombres)
-    surname = ""
-    for word in _ascii_words(apellidos):
-        surname += word
-        if word not in _PARTICLES:
-            break
-    base = (given[0][0] if given else "") + surname
-    return base[:USERNAME_MAX] or "usuario"
-
-
-def generate_username(*, nombres: str, apellidos: str) -> str:
-    """First given name's initial + first surname ("Rosa Elena", "Quispe Mamani" → "rquispe"),
-    then 2, 3, ... until no user has it (case-insensitively); at most 30 chars of [a-z0-9.].
-
-    Uniqueness holds at the moment of the query; a concurrent transaction may take the
-    same name, which the caller handles (the username column is unique)."""
-    base = _username_base(nombres, apellidos)
-    prefix = base[: USERNAME_MAX - 6]  # shared by every candidate up to a 6-digit suffix
-    taken = {name.lower() for name in get_user_model().objects.filter(username__istartswith=prefix)
-             .values_list("username", flat=True)}
-    n = 1
-    while True:
-        suffix = "" if n == 1 else str(n)
-        candidate = base[: USERNAME_MAX - len(suffix)] + suffix
-        if candidate not in taken:
-            return candidate
-        n += 1
 
 
 # --- Input --------------------------------------------------------------------------------

@@ -17,10 +17,12 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engine.models import ProcessInstance
 from portal.core import identity
 from portal.orgs.models import UnitKind
 from portal.orgs.roles import catalogue
 from portal.schemaforms.registry import register_validator
+from portal.work.selectors import REJECTED, outcomes
 
 from .procedures import DOCUMENTS, resolve, split_key, value_at
 
@@ -42,9 +44,6 @@ def _own_dni(position: Any) -> str:
 
 
 def _is_own_rejected(pk: Any, user: Any, key: str) -> bool:
-    from engine.models import ProcessInstance
-    from portal.work.selectors import REJECTED, outcomes
-
     if not isinstance(pk, int) or getattr(user, "pk", None) is None:
         return False
     exists = ProcessInstance.objects.filter(pk=pk, started_by=user, definition__key=key).exists()

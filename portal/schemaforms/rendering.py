@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from portal.core import identity
 
 from .files import file_options, human_size
-from .loader import IMPLICIT_MAX_LENGTH, FormDefinition
+from .hardening import IMPLICIT_MAX_LENGTH
+from .loader import FormDefinition
 from .messages import ALL
 from .schema import (
     choice_options,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from engine.models import AuditAction, AuditEvent, HumanTask, HumanTaskState, Incident, ProcessInstance
 from portal.orgs.access import Scope, pairs_q
 from portal.orgs.models import OrgUnit
+from portal.schemaforms.loader import FormError, load_form
 from portal.schemaforms.models import Document
 from portal.schemaforms.selectors import documents_of
 
@@ -121,8 +122,6 @@ def failed_items(instance: ProcessInstance) -> list[dict[str, str]]:
                     .values_list("form_key", flat=True).first() or "") if task_id is not None else ""
         titles = {}
         if form_key:
-            from portal.schemaforms.loader import FormError, load_form
-
             try:
                 titles = {k: v.get("title", k) for k, v in load_form(form_key).schema.get("properties", {}).items()}
             except FormError:

@@ -21,9 +21,12 @@ from lxml import etree
 
 from engine.errors import EngineError
 from engine.models import AuditAction, AuditEvent, HumanTask, ProcessInstance
+from engine.services import element_states as engine_element_states
 from engine.xmlsafe import parse_bpmn_xml
 from portal.orgs.models import OrgUnit
 from portal.orgs.roles import role_name
+from portal.schemaforms.loader import load_form
+from portal.schemaforms.timeline import timeline_text
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +53,6 @@ def _form_summary(form_key: str, data: dict) -> str | None:
     if not form_key:
         return None
     try:
-        from portal.schemaforms.loader import load_form
-        from portal.schemaforms.timeline import timeline_text
-
         return timeline_text(load_form(form_key), data) or None
     except Exception:  # a broken or removed form must not break the case page
         logger.warning("timeline: form %s could not summarise", form_key, exc_info=True)
@@ -147,8 +147,6 @@ def _sentence(event: AuditEvent, *, who: str, title: str, task: HumanTask | None
 
 def element_states(instance: ProcessInstance) -> dict[str, list[str]]:
     """BPMN element ids to mark on the diagram: completed and active."""
-    from engine.services import element_states as engine_element_states
-
     return engine_element_states(instance=instance)
 
 

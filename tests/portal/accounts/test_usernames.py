@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from portal.accounts.services import generate_username
+from portal.accounts.usernames import generate_username
 
 pytestmark = pytest.mark.django_db
 

@@ -67,12 +67,13 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "engine",
+    # Portal apps in dependency order (docs/architecture.md): each after the apps it uses.
     "portal.core",
     "portal.schemaforms",
+    "portal.notify",
     "portal.orgs",
     "portal.work",
     "portal.accounts",
-    "portal.notify",
 ]
 
 MIDDLEWARE = [

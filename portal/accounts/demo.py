@@ -17,7 +17,7 @@ from pdf import render_pdf
 from portal.schemaforms.files import UploadRejected
 from portal.schemaforms.services import document_store
 from portal.shared.errors import FormInvalid, NotAllowed, NotVisible
-from portal.work import access
+from portal.work import selectors as selectors_work
 from portal.work import services as work
 
 # (starter username, process key, start data without documents, documents: field path → title)
@@ -52,7 +52,6 @@ if TYPE_CHECKING:
 
 
 def _sample_pdf(title: str) -> bytes:
-
     return render_pdf("documento_demo.html", {"titulo": title})
 
 
@@ -65,8 +64,8 @@ def _set(data: dict[str, Any], path: str, value: str) -> None:
 
 
 def seed_account_requests(users: dict[str, Any], report: Any) -> None:
-
-    deployed = set(access.latest_definitions().values_list("key", flat=True))
+    """File the demo account requests (REQUESTS) with their sample documents, once each."""
+    deployed = selectors_work.startable_keys()
     for username, key, base, documents in REQUESTS:
         user = users.get(username)
         if user is None or key not in deployed or ProcessInstance.objects.filter(

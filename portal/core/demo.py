@@ -1,7 +1,7 @@
 """`manage.py seed_demo`: each app seeds its own demo data, in one transaction.
 
 An app takes part by having a `demo.py` with `seed(run: DemoRun)`; they are called in
-INSTALLED_APPS order, which is the dependency order: orgs first (the org tree and one
+INSTALLED_APPS order, which is the dependency order (docs/architecture.md): orgs first (the org tree and one
 officer per role, which it puts in `run.users` for the others), then work (one instance
 of each other deployed process), then accounts (account requests with their documents).
 Core imports none of them. Each part is idempotent, so a second run writes nothing.

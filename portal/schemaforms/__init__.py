@@ -3,7 +3,8 @@
 A form `<key>` is `FORMS_DIR/<key>.schema.json` (JSON Schema 2020-12) plus an optional
 `FORMS_DIR/<key>.ui.json` with presentation hints. Modules:
 
-- `loader`: `load_form`, `form_catalogue_check` (cached, checked at load).
+- `loader`: `load_form`, `form_catalogue_check` (cached, checked at load); `hardening`:
+  the implicit limits every form gets (text length, no unknown fields).
 - `validation`: `validate` and `validate_post`, the one entry point of both paths.
 - `formats`: the JSON Schema format checkers (Peru's numbers from portal.core.identity).
 - `registry`: named domain validators (`register_validator`, `"x-validator"`).

@@ -84,9 +84,20 @@ def my_instances(user) -> QuerySet[ProcessInstance]:
 
 
 # How a case ended, in words: a service step whose result carries "estado" records it
-# (the alta/baja procedures: accounts.informar). Product modules add their labels.
+# (the alta/baja procedures: accounts.informar). Apps add their labels with
+# register_outcome_labels in their ready().
 OUTCOME_LABELS: dict[str, StrOrPromise] = {}
 REJECTED = "rechazada"
+
+
+def register_outcome_labels(labels: dict[str, Any]) -> None:
+    """Name the outcome codes an app's processes record (code → Spanish label)."""
+    OUTCOME_LABELS.update(labels)
+
+
+def startable_keys() -> set[str]:
+    """The keys of the processes deployed now (their latest versions can be started)."""
+    return set(access.latest_definitions().values_list("key", flat=True))
 
 
 def outcomes(instance_ids: list[int]) -> dict[int, str]:

@@ -17,7 +17,7 @@ def mine(request: HttpRequest, scope: Scope) -> HttpResponse:
     page = paginate(request, selectors.my_instances(request.user))
     decorate_instances(page["items"])
     found = selectors.outcomes([i.pk for i in page["items"]])
-    startable = set(access.latest_definitions().values_list("key", flat=True)) if found else set()
+    startable = selectors.startable_keys() if found else set()
     for inst in page["items"]:
         inst.outcome = found.get(inst.pk, "")
         inst.outcome_label = selectors.outcome_label(inst.outcome)

@@ -13,7 +13,7 @@ from portal.work.access import can_act
 HANDOVER_TASK = "entregar"  # the hand-over step of the alta procedures (processes/accounts)
 
 
-def acta_task_for(scope: Scope, instance_pk: Any) -> HumanTask:
+def acta_task_for_work(scope: Scope, instance_pk: Any) -> HumanTask:
     """The open hand-over task of case `instance_pk`, if the user may work it right now:
     the acta de entrega is handed over by whoever completes that step, nobody else (not
     a supervisor who only sees it). NotVisible otherwise, also once the step is done."""

@@ -370,7 +370,7 @@ def account_acta_issue(*, by: Any, instance_pk: int, base_url: str) -> ActaPdf:
     Every acta renews the link (the earlier actas' links stop working) and is logged
     without the link. The PDF is rendered inside the transaction: if rendering fails,
     the password is not renewed and the last acta handed over still works."""
-    task = access.acta_task_for(scope_for(by), instance_pk)
+    task = access.acta_task_for_work(scope_for(by), instance_pk)
     data = selectors.open_task_data(task)
     cuenta, prep = data.get("cuenta") or {}, data.get("preparacion") or {}
     account = (get_user_model().objects.select_for_update().filter(pk=cuenta["user_id"]).first()

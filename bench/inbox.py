@@ -154,7 +154,8 @@ def _measure(officers: list[dict], requests: int) -> dict:
     ids = list(HumanTask.objects.order_by("?").values_list("pk", flat=True)[:requests + WARMUP])
     it = iter(ids * 2)
     pk_fetch = _timed(lambda: HumanTask.objects.get(pk=next(it)), requests)
-    results = {"select1": _percentiles(round_trips[WARMUP:]), "pk_fetch": pk_fetch, "officers": []}
+    rows: list[dict] = []
+    results = {"select1": _percentiles(round_trips[WARMUP:]), "pk_fetch": pk_fetch, "officers": rows}
     for officer in officers:
         user = User.objects.get(pk=officer["user_id"])
         row = dict(officer)
@@ -162,7 +163,7 @@ def _measure(officers: list[dict], requests: int) -> dict:
         get, info = _page_fn(user)
         row["page"] = _timed(get, requests) if get else None
         row["page_info"] = info
-        results["officers"].append(row)
+        rows.append(row)
     worst = User.objects.get(pk=officers[2]["user_id"])
     results["explain"] = _explain(worst)
     results["explain_officer"] = officers[2]["label"] + f" ({officers[2]['unit']})"

@@ -188,7 +188,7 @@ class TaskListView(ApiView):
     def get(self, request: Request) -> Response:
         f = self.query(s.TaskFilterSerializer)
         tasks = selectors.inbox(self.scope, process=f["process"], unit=f["unit"], due=f["due"],
-                                held=HELD[f["scope"]])
+                                held=HELD[f["scope"]], instance=f["instance"])
         return self.paginated(tasks, s.TaskSerializer)
 
 

@@ -24,11 +24,13 @@ DUE_FILTERS = ("overdue", "today", "week", "none", "escalated")
 
 
 def inbox(scope: Scope, *, process: str = "", unit: str = "", due: str = "",
-          held: bool | None = None) -> QuerySet[HumanTask]:
+          held: bool | None = None, instance: int | None = None) -> QuerySet[HumanTask]:
     """Open tasks the user may work, overdue first (earliest due date first, tasks
     without a due date last), then oldest first. `held`: True = claimed by me,
-    False = unclaimed, None = both."""
+    False = unclaimed, None = both; `instance`: only that case's."""
     qs = access.workable_tasks(scope)
+    if instance is not None:
+        qs = qs.filter(instance_id=instance)
     if process:
         qs = qs.filter(process_key=process)
     if unit:

@@ -132,6 +132,8 @@ class TaskFilterSerializer(serializers.Serializer):
     process = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
     unit = serializers.CharField(required=False, allow_blank=True, max_length=64, default="")
     due = serializers.ChoiceField(choices=["", *DUE_FILTERS], required=False, allow_blank=True, default="")
+    instance = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1,
+                                        help_text=_("Solo las tareas de este expediente."))
 
 
 class TaskCountSerializer(serializers.Serializer):

@@ -36,6 +36,20 @@ def test_the_inbox_lists_my_workable_tasks_with_their_office(api, case):
     assert row["due_at"] is not None
 
 
+def test_the_instance_filter_keeps_one_cases_tasks(api, case, officer):
+    """?instance=N lists only that case's tasks (it used to be ignored); a bad value is a 400."""
+    instance, requester, director, task = case
+    other = services.process_start(user=requester, key="tramite_prueba", data=SOLICITUD)
+
+    everything = api(director).get("tasks/").json()
+    only = api(director).get("tasks/", {"instance": instance.pk}).json()
+    bad = api(director).get("tasks/", {"instance": "x"})
+
+    assert {row["instance"] for row in everything["results"]} == {instance.pk, other.pk}
+    assert [row["id"] for row in only["results"]] == [task.pk]
+    assert bad.status_code == 400 and "instance" in bad.json()["errors"]
+
+
 def test_scope_filters_split_claimable_from_mine(api, case):
     """?scope=claimable lists unclaimed tasks, ?scope=mine the ones I took."""
     _instance, _requester, director, task = case

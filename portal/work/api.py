@@ -93,6 +93,10 @@ def instance_detail(scope: Scope, instance: ProcessInstance) -> dict[str, Any]:
     staff = scope.is_staff
     steps = timeline.current_steps(instance, staff=staff)
     names = unit_names({instance.org_unit})
+    outcome = selectors.outcomes([instance.pk]).get(instance.pk, "")
+    mine = instance.started_by_id == getattr(scope.user, "pk", None)
+    rejected = outcome == selectors.REJECTED
+    corrections = selectors.corrections(instance)
     data = {
         "id": instance.pk,
         "process": instance.definition,
@@ -107,6 +111,13 @@ def instance_detail(scope: Scope, instance: ProcessInstance) -> dict[str, Any]:
         "current_tasks": steps,
         "timeline": timeline.build(instance, staff=staff),
         "element_states": timeline.element_states(instance),
+        "outcome": outcome,
+        "outcome_label": selectors.outcome_label(outcome),
+        "failed_requirements": selectors.failed_items(instance) if rejected and (mine or staff) else [],
+        "request_data": _fields_of(form_or_none(instance.definition.start_form_key), selectors.start_data(instance))
+        if mine else {},
+        "corrects": corrections["corrige_a"],
+        "corrected_by": corrections["corregida_por"],
     }
     return s.InstanceDetailSerializer(data).data
 

@@ -7,7 +7,7 @@ the app that provides them declares their serializer fields with
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +18,7 @@ from engine.models import HumanTask, InstanceStatus, ProcessInstance
 from portal.api.serializers import FormSerializer, PersonRefSerializer, UnitNamesListSerializer, UnitNamesMixin
 from portal.orgs.roles import role_name
 
-from .selectors import DUE_FILTERS
+from .selectors import DUE_FILTERS, outcome_label, outcomes
 from .timeline import office_label
 
 # --- Processes ------------------------------------------------------------------------------
@@ -174,6 +174,16 @@ class CurrentStepSerializer(UnitNamesMixin, serializers.Serializer):
         return office_label(task.role, self.unit_name_of(task.unit))
 
 
+class InstanceListSerializer(UnitNamesListSerializer):
+    """Unit names and how each case ended, read once for the whole page."""
+
+    def to_representation(self, data: Any) -> list:
+        items = list(data.all() if hasattr(data, "all") else data)
+        context = cast(dict[str, Any], cast("InstanceSerializer", self.child).context)
+        context["_outcomes"] = outcomes([i.pk for i in items])
+        return super().to_representation(items)
+
+
 class InstanceSerializer(UnitNamesMixin, serializers.ModelSerializer):
     unit_code_fields = ("org_unit",)
 
@@ -181,12 +191,25 @@ class InstanceSerializer(UnitNamesMixin, serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display")
     org_unit_name = serializers.SerializerMethodField()
     current_steps = serializers.SerializerMethodField()
+    outcome = serializers.SerializerMethodField(help_text=_(
+        "Cómo terminó, si un paso lo registró: p. ej. «rechazada», «creada», «baja»; vacío si no."))
+    outcome_label = serializers.SerializerMethodField()
 
     class Meta:
         model = ProcessInstance
-        fields = ["id", "process", "status", "status_label", "org_unit", "org_unit_name", "business_key",
-                  "started_at", "ended_at", "current_steps"]
-        list_serializer_class = UnitNamesListSerializer
+        fields = ["id", "process", "status", "status_label", "outcome", "outcome_label", "org_unit",
+                  "org_unit_name", "business_key", "started_at", "ended_at", "current_steps"]
+        list_serializer_class = InstanceListSerializer
+
+    def get_outcome(self, obj: ProcessInstance) -> str:
+        context = cast(dict[str, Any], self.context)
+        found = context.get("_outcomes")
+        if found is None:  # a lone instance
+            found = context["_outcomes"] = outcomes([obj.pk])
+        return str(found.get(obj.pk, ""))
+
+    def get_outcome_label(self, obj: ProcessInstance) -> str:
+        return str(outcome_label(self.get_outcome(obj)))
 
     def unit_codes(self, obj: ProcessInstance) -> set[str]:
         return {obj.org_unit} | {t.unit for t in self._open_tasks(obj)}
@@ -252,6 +275,11 @@ class ElementStatesSerializer(serializers.Serializer):
     active = serializers.ListField(child=serializers.CharField())
 
 
+class FailedRequirementSerializer(serializers.Serializer):
+    requisito = serializers.CharField()
+    observacion = serializers.CharField(allow_blank=True)
+
+
 class InstanceDetailSerializer(serializers.Serializer):
     """Built by the view from the instance and the timeline module's reads."""
 
@@ -268,6 +296,17 @@ class InstanceDetailSerializer(serializers.Serializer):
     current_tasks = CurrentTaskSerializer(many=True)
     timeline = TimelineEntrySerializer(many=True)
     element_states = ElementStatesSerializer()
+    outcome = serializers.CharField(help_text=_(
+        "Cómo terminó, si un paso lo registró: p. ej. «rechazada», «creada», «baja»; vacío si no."))
+    outcome_label = serializers.CharField()
+    failed_requirements = FailedRequirementSerializer(many=True, help_text=_(
+        "Si fue rechazada: los requisitos que no se cumplieron, con la observación (para quien lo pidió y el "
+        "personal)."))
+    request_data = serializers.JSONField(help_text=_(
+        "Los datos de la solicitud (formulario de inicio), solo para quien la presentó: sirven para corregirla."))
+    corrects = serializers.IntegerField(allow_null=True, help_text=_("El expediente rechazado que este corrige."))
+    corrected_by = serializers.ListField(child=serializers.IntegerField(), help_text=_(
+        "Los expedientes que corrigen este."))
     notice = serializers.CharField(required=False, help_text=_(
         "Solo con 202: la solicitud quedó registrada, pero un paso automático falló (incidencia)."))
 

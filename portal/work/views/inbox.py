@@ -33,8 +33,9 @@ def inbox(request: HttpRequest, scope: Scope) -> HttpResponse:
         units=my_units(scope),
     )
     filters = form.filters()
-    held = paginate(request, selectors.inbox(scope, held=True, **filters), "pagina_tengo")
-    free = paginate(request, selectors.inbox(scope, held=False, **filters), "pagina")
+    process, unit, due = filters["process"], filters["unit"], filters["due"]
+    held = paginate(request, selectors.inbox(scope, held=True, process=process, unit=unit, due=due), "pagina_tengo")
+    free = paginate(request, selectors.inbox(scope, held=False, process=process, unit=unit, due=due), "pagina")
     decorate_tasks(held["items"], names=names)
     decorate_tasks(free["items"], names=names)
     return render(request, "work/inbox.html", {

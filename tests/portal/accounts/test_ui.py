@@ -214,3 +214,35 @@ def test_an_escalated_task_is_marked_and_filtered_in_supervision(cuentas, person
     assert "Escalada" not in re.search(rf'<tr id="tarea-{other.pk}".*?</tr>', inbox, re.S).group(0)
     page = client.get(f"/tareas/{task.pk}/").content.decode()
     assert "Escalada" in page and "Plazo vencido: se avisó a la UGEL." in page
+
+
+@pytest.mark.django_db
+def test_the_api_says_how_a_case_ended_what_failed_and_gives_the_requester_its_data(cuentas, person, client):
+    """An API client sees a rejected request as rejected (not just "completed"), with each
+    failed requirement and its observation, can read back its own request to build the
+    correction, and follows the corrects / corrected-by links; the verifier gets the
+    outcome but not the requester's form data."""
+    requester = person("director_ugel", "UGEL-03")
+    data = request_data(ALTA_UGEL, requester, subject=_subject(), signatory_dni=requester.dni)
+    rejected = work.process_start(user=requester, key=ALTA_UGEL.key, data=data)
+    admin = person("administrador_siagie", "MINEDU-UE")
+    work.task_complete(user=admin, task_pk=open_task(rejected, "verificar").pk, data=verification(
+        rejected, fail="req_rd", observation="RD ilegible."))
+    corrected = work.process_start(user=requester, key=ALTA_UGEL.key, data={**data, "corrige_a": rejected.pk})
+    client.force_login(requester)
+
+    detail = client.get(f"/api/v1/instances/{rejected.pk}/").json()
+    newer = client.get(f"/api/v1/instances/{corrected.pk}/").json()
+    mine = client.get("/api/v1/instances/mine/").json()["results"]
+    client.force_login(admin)
+    seen_by_verifier = client.get(f"/api/v1/instances/{rejected.pk}/").json()
+
+    assert (detail["status"], detail["outcome"], detail["outcome_label"]) == ("completed", "rechazada", "Rechazada")
+    assert {"requisito": "RD de designación", "observacion": "RD ilegible."} in detail["failed_requirements"]
+    assert detail["request_data"]["dni"] == data["dni"] and detail["request_data"]["rd"] == data["rd"]
+    assert (detail["corrects"], detail["corrected_by"]) == (None, [corrected.pk])
+    assert (newer["corrects"], newer["corrected_by"], newer["failed_requirements"]) == (rejected.pk, [], [])
+    by_id = {row["id"]: row for row in mine}
+    assert by_id[rejected.pk]["outcome"] == "rechazada" and by_id[corrected.pk]["outcome"] == ""
+    assert seen_by_verifier["outcome"] == "rechazada" and seen_by_verifier["request_data"] == {}
+    assert seen_by_verifier["failed_requirements"] == detail["failed_requirements"]

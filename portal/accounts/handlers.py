@@ -124,12 +124,20 @@ def alta(ctx: ServiceContext, *, nombres: str | None = None, apellidos: str | No
                     "documento": person.masked_document if person else "",
                     "user_id": old.pk, "cuenta_desactivada": result.replaced_deactivated,
                     "tareas_liberadas": result.released_tasks}
+    summary = _("el usuario %(username)s queda como %(role)s en %(unit)s") % {
+        "username": user.get_username(), "role": role_row.name, "unit": unit_row.name}
+    if replaced is not None:
+        summary += _("; cesó en ese cargo %(name)s (%(document)s)") % {
+            "name": replaced["nombre"], "document": replaced["documento"] or replaced["nombre"]}
+        if replaced["cuenta_desactivada"]:
+            summary += _(", cuya cuenta quedó desactivada")
     return {
         "usuario": user.get_username(),
         "user_id": user.pk,
         "position_id": result.position.pk,
         "cuenta_nueva": result.created_user,
         "reemplazado": replaced,
+        "resumen": summary,
         # The link itself never enters the case data (the audit keeps it for ever).
         "activacion": (services.account_activation_send(user=user, by=_actor(ctx), instance=ctx.instance_id)
                        if _flag(send_activation) else "pendiente"),
@@ -162,12 +170,18 @@ def baja(ctx: ServiceContext, *, document_number: str | None = None, document_ty
     except services.AccountError as exc:
         raise ServiceTaskError(str(exc)) from exc
     user = result.position.user
+    summary = _("%(name)s (%(username)s) cesó como %(role)s en %(unit)s") % {
+        "name": user.get_full_name() or user.get_username(), "username": user.get_username(),
+        "role": result.position.role.name, "unit": result.position.unit.name}
+    if result.deactivated:
+        summary += _("; su cuenta quedó desactivada")
     return {
         "usuario": user.get_username(),
         "user_id": user.pk,
         "position_id": result.position.pk,
         "cuenta_desactivada": result.deactivated,
         "tareas_liberadas": result.released_tasks,
+        "resumen": summary,
     }
 
 

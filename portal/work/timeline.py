@@ -96,14 +96,14 @@ def build(instance: ProcessInstance, *, staff: bool, events: list[AuditEvent] | 
         acted = event.action in PERSONAL_ACTIONS
         person = (actor.get_full_name() or actor.get_username()) if (actor and staff and acted) else ""
         who = office or (person if staff else "") or _("El sistema")
-        text = _sentence(event, who=who, title=title, task=task, instance=instance, units=units)
+        text = _sentence(event, who=who, title=title, task=task, instance=instance, units=units, staff=staff)
         entries.append(Entry(when=event.created_at, action=event.action, who=office, person=person,
                              text=text, element_id=event.element_id))
     return entries
 
 
 def _sentence(event: AuditEvent, *, who: str, title: str, task: HumanTask | None,
-              instance: ProcessInstance, units: dict[str, str]) -> str:
+              instance: ProcessInstance, units: dict[str, str], staff: bool) -> str:
     data = event.data or {}
     action = event.action
     if action == AuditAction.START:
@@ -128,6 +128,11 @@ def _sentence(event: AuditEvent, *, who: str, title: str, task: HumanTask | None
     if action == AuditAction.MESSAGE:
         return _("Se recibió el aviso «%(name)s».") % {"name": data.get("message", "")}
     if action == AuditAction.SERVICE_CALL:
+        # A handler may say what it did in words (`resumen`): it names people, so staff only.
+        result = data.get("result")
+        summary = result.get("resumen") if isinstance(result, dict) else None
+        if staff and isinstance(summary, str) and summary.strip():
+            return _("El sistema ejecutó «%(step)s»: %(summary)s.") % {"step": title, "summary": summary.strip()}
         return _("El sistema ejecutó «%(step)s».") % {"step": title}
     if action == AuditAction.INCIDENT:
         return _("Se produjo una incidencia; el equipo de soporte fue alertado.")

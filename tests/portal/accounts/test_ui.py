@@ -246,3 +246,25 @@ def test_the_api_says_how_a_case_ended_what_failed_and_gives_the_requester_its_d
     assert by_id[rejected.pk]["outcome"] == "rechazada" and by_id[corrected.pk]["outcome"] == ""
     assert seen_by_verifier["outcome"] == "rechazada" and seen_by_verifier["request_data"] == {}
     assert seen_by_verifier["failed_requirements"] == detail["failed_requirements"]
+
+
+@pytest.mark.django_db
+def test_the_timeline_names_who_was_replaced_and_who_now_holds_the_post(cuentas, person, client):
+    """The alta step of a one-holder post says, for staff, who ceased and who holds the
+    post now (it used to say only «El sistema ejecutó …»)."""
+    old = person("estadistico_ugel", "UGEL-03", first="Carlos", last="Pérez")
+    requester = person("director_ugel", "UGEL-03")
+    subject = _subject("Rosa")
+    case = work.process_start(user=requester, key=ALTA_UGEL.key, data=request_data(
+        ALTA_UGEL, requester, subject=subject, signatory_dni=requester.dni))
+    admin = person("administrador_siagie", "MINEDU-UE")
+    holder = Position.objects.get(user=old, until__isnull=True)
+    work.task_complete(user=admin, task_pk=open_task(case, "verificar").pk,
+                       data=verification(case, titular_visto=str(holder.pk)))
+    client.force_login(admin)
+
+    timeline = [e["text"] for e in client.get(f"/api/v1/instances/{case.pk}/").json()["timeline"]]
+
+    created = next(t for t in timeline if "queda como Estadístico UGEL en UGEL 03" in t)
+    assert f"cesó en ese cargo {old.get_full_name()} (****{old.dni[-4:]})" in created
+    assert "cuya cuenta quedó desactivada" in created

@@ -28,6 +28,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from engine.errors import ConflictError, ServiceTaskError
 from engine.models import HumanTask, HumanTaskState, ProcessInstance
@@ -38,7 +39,7 @@ from portal.orgs.models import OrgUnit, Position, Role
 from portal.orgs.roles import catalogue
 
 from . import prechecks, services
-from .procedures import Request, failed_requirements, resolve, supervisor_unit, verification_working_days
+from .procedures import Request, failed_requirements, resolve, split_key, supervisor_unit, verification_working_days
 
 # Operator names the diagrams used before they took the app's name (issue 10). An instance
 # started on an older deployed version still calls them; remove once none is running.
@@ -235,6 +236,10 @@ def _case_context(instance: Any, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Procedures whose new user gets the one-time link on a printed acta de entrega, and who hands it over.
+HANDOVER_FAMILIES = {"director_ie": _l("la UGEL"), "personal_ie": _l("el Director o la Directora de su IE")}
+
+
 def informar(ctx: ServiceContext, *, aviso: str | None = None, **unknown: Any) -> dict[str, Any]:
     """Tell the people the seed says are informed (e-mail + Avisos, through the outbox)."""
     if unknown or aviso not in ("rechazada", "alta", "baja"):
@@ -265,6 +270,12 @@ def informar(ctx: ServiceContext, *, aviso: str | None = None, **unknown: Any) -
     User = get_user_model()  # noqa: N806
     if aviso == "alta":
         tell("cuenta_creada", requester, {"usuario": cuenta.get("usuario", "")})
+        new_user = User.objects.filter(pk=cuenta["user_id"]).first() if cuenta.get("user_id") else None
+        family = split_key(instance.definition.key)[1]
+        if family in HANDOVER_FAMILIES and new_user is not None and new_user != requester and new_user.email:
+            # No e-mail carries their link (the acta does): tell them the account exists and who hands it over.
+            tell("cuenta_por_entregar", new_user, {"usuario": cuenta.get("usuario", ""),
+                                                  "entrega": HANDOVER_FAMILIES[family]}, case_link=False)
         replaced = cuenta.get("reemplazado") or {}
         if replaced.get("user_id"):
             tell("cuenta_reemplazada", User.objects.filter(pk=replaced["user_id"]).first(),

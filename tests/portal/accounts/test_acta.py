@@ -218,3 +218,44 @@ def test_a_failed_render_renews_nothing(cuentas, person, client, monkeypatch):
     account.refresh_from_db()
     assert account.password == password
     assert not ActivityLog.objects.filter(action="acta_entrega_descargada").exists()
+
+
+@pytest.mark.django_db
+def test_a_new_director_with_an_e_mail_is_told_the_account_exists_and_who_hands_it_over(cuentas, person):
+    """The Director's link travels only on the acta; if the request gives an e-mail, the
+    new Director is told the username and that the UGEL will hand the acta over, with no
+    link (neither the activation link nor the case page, which they cannot open)."""
+    from django.core import mail
+
+    from .conftest import deliver_mail
+
+    specialist = person("especialista_siagie_ugel", "UGEL-03")
+    subject = {"nombres": "Carmen", "apellidos": "Huamán Ríos", "dni": new_dni(), "correo": "ch@example.pe"}
+    instance = work.process_start(user=specialist, key=ALTA_DIRECTOR.key, data=request_data(
+        ALTA_DIRECTOR, specialist, subject=subject, signatory_dni=subject["dni"]))
+    work.task_complete(user=specialist, task_pk=open_task(instance, "verificar").pk, data=verification(instance))
+    mail.outbox.clear()
+    deliver_mail()
+
+    told = [m for m in mail.outbox if m.to == ["ch@example.pe"]]
+    assert len(told) == 1
+    body = told[0].body
+    username = get_user_model().objects.get(person__document_number=subject["dni"]).username
+    assert f"Su usuario SIAGIE es «{username}»" in body and "la UGEL le entregará el acta de entrega" in body
+    assert "/cuenta/activar/" not in body and f"/expedientes/{instance.pk}/" not in body
+
+
+@pytest.mark.django_db
+def test_a_new_teacher_without_an_e_mail_gets_no_notice(cuentas, person):
+    """Without an address there is nobody to write to: only the acta carries the account."""
+    from django.core import mail
+
+    from .conftest import deliver_mail
+
+    director, subject, _instance = _approved_personal_alta(person)
+    mail.outbox.clear()
+    deliver_mail()
+
+    account = get_user_model().objects.get(person__document_number=subject["dni"])
+    assert account.email == "" and all(m.to != [account.email] for m in mail.outbox)
+    assert [m.to for m in mail.outbox] == [[director.email]]  # the requester's «cuenta creada»

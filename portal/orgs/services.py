@@ -170,8 +170,28 @@ def release_claimed_tasks(*, user: Any, by: Any, reason: str) -> int:
     return released
 
 
+def flag_unheld_tasks(*, role_code: str, unit: OrgUnit, by: Any) -> int:
+    """When nobody holds (role, unit) any more, its open tasks can be worked by nobody:
+    flag them as escalated (the supervision tab and the administrators' list of tasks
+    without a holder show them) until someone is designated. Returns how many."""
+    if Position.objects.filter(role_id=role_code, unit=unit, until__isnull=True).exists():
+        return 0
+    rows = list(HumanTask.objects.filter(role=role_code, unit=unit.code, state=HumanTaskState.OPEN,
+                                         escalated_at__isnull=True).values_list("pk", flat=True))
+    note = _("El puesto quedó sin titular en %(unit)s: nadie puede atender esta tarea hasta que se designe uno.") % {
+        "unit": unit.name}
+    for pk in rows:
+        try:
+            engine.escalate_task(task_id=pk, note=note, by=by)
+        except ConflictError:
+            continue  # closed meanwhile
+    return len(rows)
+
+
 @transaction.atomic
-def position_end(*, position: Position, by: Any, reason: str) -> Position:
+def position_end(*, position: Position, by: Any, reason: str, successor: bool = False) -> Position:
+    """End a position. Unless a successor takes it in the same transaction
+    (position_replace), tasks left with nobody holding their (role, unit) are flagged."""
     reason = (reason or "").strip()
     if not reason:
         raise OrgError(_("Indique el motivo del cese."))
@@ -189,6 +209,8 @@ def position_end(*, position: Position, by: Any, reason: str) -> Position:
     # Results for the caller, not fields (read by accounts.account_baja and the pages).
     position.released_tasks = release_claimed_tasks(  # type: ignore[attr-defined]
         user=position.user, by=by, reason=reason)
+    if not successor:
+        flag_unheld_tasks(role_code=position.role_id, unit=position.unit, by=by)
     position.account_deactivated = deactivate_if_idle(  # type: ignore[attr-defined]
         position.user, by=by, reason=reason)
     return position
@@ -206,7 +228,7 @@ def position_replace(*, unit: OrgUnit, role: Role, user: Any, by: Any, reason: s
     if current is not None:
         if current.user_id == user.pk:
             raise OrgError(_("Esa persona ya es la titular."))
-        current = position_end(position=current, by=by, reason=reason)
+        current = position_end(position=current, by=by, reason=reason, successor=True)
     position = _create(user, role, unit, nivel, by, reason)
     # The ended position, with released_tasks / account_deactivated (a result, not a field).
     position.replaced = current  # type: ignore[attr-defined]

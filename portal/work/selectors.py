@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from engine.models import AuditAction, AuditEvent, HumanTask, HumanTaskState, Incident, ProcessInstance
 from portal.orgs.access import Scope, pairs_q
-from portal.orgs.models import OrgUnit
+from portal.orgs.models import OrgUnit, Position
 from portal.schemaforms.loader import FormError, load_form
 from portal.schemaforms.models import Document
 from portal.schemaforms.selectors import documents_of
@@ -260,3 +260,13 @@ def with_open_tasks(queryset: QuerySet[ProcessInstance]) -> QuerySet[ProcessInst
 
 def with_open_incident_count(queryset: QuerySet[ProcessInstance]) -> QuerySet[ProcessInstance]:
     return queryset.annotate(open_incidents=Count("incidents", filter=Q(incidents__resolved_at__isnull=True)))
+
+
+def unheld_tasks(*, limit: int = 50) -> tuple[list[HumanTask], int]:
+    """Open tasks whose (role, unit) nobody holds now (a baja left the post empty, or the
+    diagram routes to a post never filled): nobody can work them. Oldest first, with how
+    many there are."""
+    holders = Position.objects.filter(role_id=OuterRef("role"), unit__code=OuterRef("unit"), until__isnull=True)
+    pending = HumanTask.objects.filter(state=HumanTaskState.OPEN).filter(~Exists(holders))
+    rows = list(pending.select_related("instance__definition").order_by("created_at", "pk")[:limit])
+    return rows, pending.count()

@@ -10,7 +10,7 @@ from portal.shared.http import officer_view, paginate
 
 from .. import selectors
 from ..forms import AdminInstanceFilterForm, InstanceActionForm
-from ..presenters import available_actions, decorate_instances
+from ..presenters import available_actions, decorate_instances, decorate_tasks
 
 
 @officer_view
@@ -27,8 +27,11 @@ def admin_instances(request: HttpRequest, scope: Scope) -> HttpResponse:
     for inst in page["items"]:
         inst.actions = available_actions(inst)
     open_incidents, open_incident_count = selectors.open_incidents()
+    unheld, unheld_count = selectors.unheld_tasks()
+    decorate_tasks(unheld)
     return render(request, "work/admin_instances.html", {
         "form": form, "instances": page, "open_incidents": open_incidents,
         "open_incident_count": open_incident_count,
+        "unheld_tasks": unheld, "unheld_count": unheld_count,
         "return_to": request.get_full_path(), "action_form": InstanceActionForm(),
     })

@@ -232,3 +232,40 @@ def test_instance_list_filters_by_start_dates(admin_client, start_case):
 
     assert [i.pk for i in response.context["instances"]["items"]] == [new.pk]
     assert "10/03/2026 10:00" in html(response)
+
+
+def test_a_task_left_without_a_holder_is_flagged_and_listed_for_the_administrators(admin_client, case):
+    """A Director's baja leaves the IE without a Director: the task he had taken goes back
+    to the pool where nobody can work it, so it is flagged (escalated, with why) and the
+    administrators' page lists it under «Tareas sin titular» until someone is designated."""
+    from portal.orgs import services as orgs
+    from portal.orgs.models import Position
+
+    _instance, _requester, director, task = case
+    engine.claim(task_id=task.pk, user=director)
+    position = Position.objects.get(user=director, until__isnull=True)
+
+    orgs.position_end(position=position, by=None, reason="Cese por RD 0123-2026")
+
+    task.refresh_from_db()
+    assert task.claimed_by_id is None and task.escalated_at is not None
+    assert "quedó sin titular en AUGUSTO B. LEGUIA" in task.escalation_note
+    page = html(admin_client.get("/administracion/expedientes/"))
+    assert f'data-testid="sin-titular-{task.pk}"' in page and "Tareas sin titular" in page
+
+
+def test_a_replacement_does_not_flag_the_task_and_it_leaves_the_list(admin_client, case):
+    """Replacing the holder keeps the post filled: nothing is flagged, nothing listed."""
+    from django.contrib.auth import get_user_model
+
+    from portal.orgs import services as orgs
+    from portal.orgs.models import OrgUnit, Role
+
+    _instance, _requester, _director, task = case
+    newcomer = get_user_model().objects.create_user(username="nuevo.director", password="x")
+    orgs.position_replace(unit=OrgUnit.objects.get(code="0584714-0"), role=Role.objects.get(code="director_ie"),
+                          user=newcomer, by=None, reason="Designación RD 0456-2026")
+
+    task.refresh_from_db()
+    assert task.escalated_at is None
+    assert f'data-testid="sin-titular-{task.pk}"' not in html(admin_client.get("/administracion/expedientes/"))

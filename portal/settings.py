@@ -155,6 +155,8 @@ ACCOUNT_ACTIVATION_HOURS = int(os.environ.get("ACCOUNT_ACTIVATION_HOURS", "72"))
 # Working days (Peru's national holidays excluded) an alta/baja verification is due in;
 # when it passes, the verifier is reminded and the task is flagged to their supervisor.
 ACCOUNTS_VERIFICATION_WORKING_DAYS = int(os.environ.get("ACCOUNTS_VERIFICATION_WORKING_DAYS", "3"))
+# A new MINEDU user confirms receiving the account (step E) within these working days.
+ACCOUNTS_CONFIRMATION_WORKING_DAYS = int(os.environ.get("ACCOUNTS_CONFIRMATION_WORKING_DAYS", "3"))
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -39,7 +39,15 @@ from portal.orgs.models import OrgUnit, Position, Role
 from portal.orgs.roles import catalogue
 
 from . import prechecks, services
-from .procedures import Request, failed_requirements, resolve, split_key, supervisor_unit, verification_working_days
+from .procedures import (
+    Request,
+    confirmation_working_days,
+    failed_requirements,
+    resolve,
+    split_key,
+    supervisor_unit,
+    verification_working_days,
+)
 
 # Operator names the diagrams used before they took the app's name (issue 10). An instance
 # started on an older deployed version still calls them; remove once none is running.
@@ -219,6 +227,7 @@ def preparar(ctx: ServiceContext, **unknown: Any) -> dict[str, Any]:
         "persona": f"{str(data.get('apellidos', '')).upper()}, {data.get('nombres', '')}".strip(", "),
         "correo": str(data.get("correo") or ""),  # optional on some forms: the diagram reads it from here
         "plazo_dias": verification_working_days(),
+        "plazo_confirmacion_dias": confirmation_working_days(),
         "titular": holder,
         "verificaciones": prechecks.run(request, holder),
     }
@@ -311,33 +320,46 @@ def _holders(role_code: str, unit_code: str) -> list[Any]:
     return [p.user for p in positions]
 
 
-def recordatorio(ctx: ServiceContext, **unknown: Any) -> dict[str, Any]:
-    """The verification is overdue: remind the verifier and flag it to their supervisor.
-    The task stays where it is (the timer does not interrupt it)."""
-    if unknown:
-        raise ServiceTaskError(_("El servicio accounts.recordatorio no recibe parámetros."))
+# Which open task a reminder is about (the `tarea` parameter), and whom it flags when the
+# role has no supervisor in roles.json ("solicitante": the person who asked for the account).
+REMINDED_TASKS = ("verificar", "confirmar_recepcion")
+
+
+def recordatorio(ctx: ServiceContext, *, tarea: str = "verificar", **unknown: Any) -> dict[str, Any]:
+    """A task is overdue (the verification, or a new MINEDU user's confirmation of receipt):
+    remind whoever must do it and flag it to their supervisor (for the confirmation, the
+    requester of the account). The task stays where it is (the timer does not interrupt it)."""
+    if unknown or tarea not in REMINDED_TASKS:
+        raise ServiceTaskError(_("accounts.recordatorio admite solo el parámetro tarea: %(tasks)s.")
+                               % {"tasks": ", ".join(REMINDED_TASKS)})
     instance = _instance(ctx)
-    task = HumanTask.objects.filter(instance_id=instance.pk, element_id="verificar",
+    task = HumanTask.objects.filter(instance_id=instance.pk, element_id=tarea,
                                     state=HumanTaskState.OPEN).select_related("claimed_by").first()
     if task is None:
         return {"recordatorio_a": 0, "supervisores": 0}
     context = {**_case_context(instance, dict(ctx.data)), "tarea": task.title,
-               "vencio": timezone.localtime(task.due_at).strftime("%d/%m/%Y %H:%M") if task.due_at else ""}
+               "vencio": timezone.localtime(task.due_at).strftime("%d/%m/%Y %H:%M") if task.due_at else "",
+               "confirmacion": tarea == "confirmar_recepcion"}
     link = f"/tareas/{task.pk}/"
     verifiers = [task.claimed_by] if task.claimed_by else _holders(task.role, task.unit)
     for user in verifiers:
         notify(template="cuenta_recordatorio", user=user, instance=instance, link=link,
                context={**context, "nombre": user.get_full_name() or user.get_username()})
     supervisor_role = catalogue().get(task.role, {}).get("escalates_to") or ""
-    unit = supervisor_unit(supervisor_role, task.unit) if supervisor_role else None
-    supervisors = _holders(supervisor_role, unit) if unit else []
+    if tarea == "confirmar_recepcion":
+        supervisors = [instance.started_by] if instance.started_by else []
+        supervisor_name = _("quien solicitó la cuenta")
+    else:
+        unit = supervisor_unit(supervisor_role, task.unit) if supervisor_role else None
+        supervisors = _holders(supervisor_role, unit) if unit else []
+        supervisor_name = catalogue().get(supervisor_role, {}).get("name", supervisor_role or "—")
     who = ", ".join(u.get_full_name() or u.get_username() for u in verifiers) or _("nadie (puesto sin titular)")
     for user in supervisors:
         notify(template="cuenta_escalada", user=user, instance=instance, link=f"/expedientes/{instance.pk}/",
                context={**context, "nombre": user.get_full_name() or user.get_username(), "responsables": who,
                         "rol_verificador": catalogue().get(task.role, {}).get("name", task.role)})
     note = _("Plazo vencido; se avisó a %(n)s supervisor(es) (%(role)s).") % {
-        "n": len(supervisors), "role": catalogue().get(supervisor_role, {}).get("name", supervisor_role or "—")}
+        "n": len(supervisors), "role": supervisor_name}
     escalate_task(task_id=task.pk, note=note)
     return {"recordatorio_a": len(verifiers), "supervisores": len(supervisors)}
 

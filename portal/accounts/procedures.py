@@ -141,6 +141,10 @@ def verification_working_days() -> int:
     return int(getattr(settings, "ACCOUNTS_VERIFICATION_WORKING_DAYS", 3))
 
 
+def confirmation_working_days() -> int:
+    return int(getattr(settings, "ACCOUNTS_CONFIRMATION_WORKING_DAYS", 3))
+
+
 def supervisor_unit(role_code: str, unit_code: str) -> str | None:
     """Where `role_code` is held for work at `unit_code`: its fixed MINEDU office, the
     unit itself, or the nearest unit above at the role's level."""

@@ -73,3 +73,37 @@ def test_the_deadline_is_configurable(cuentas, person, settings):
         instance = work.process_start(user=director_ugel, key=ALTA_UGEL.key, data=data)
     assert_round_trip(instance)
     assert open_task(instance, "verificar").due_at == lima(2026, 11, 9, 10, 0)
+
+
+ALTA_MINEDU = next(p for p in PROCEDURES if p.key == "alta_minedu")
+
+
+@pytest.mark.django_db
+def test_an_unconfirmed_minedu_account_reminds_the_new_user_and_tells_the_requester(
+        cuentas, person, settings, django_capture_on_commit_callbacks):
+    """Step E (the new MINEDU user confirms receiving the account) has a deadline too: when
+    it passes, the new user is reminded, whoever asked for the account is told, the task is
+    flagged and stays open; it used to wait for ever."""
+    settings.ACCOUNTS_CONFIRMATION_WORKING_DAYS = 2
+    coordinator = person("coordinador_siagie_minedu", "MINEDU-UE")
+    admin = person("administrador_siagie", "MINEDU-UE")
+    subject = _subject()
+    with time_machine.travel(lima(2026, 11, 2, 10, 0), tick=False), \
+            django_capture_on_commit_callbacks(execute=True):  # Monday
+        data = request_data(ALTA_MINEDU, coordinator, subject=subject, signatory_dni=coordinator.dni)
+        instance = work.process_start(user=coordinator, key=ALTA_MINEDU.key, data=data)
+        work.task_complete(user=admin, task_pk=open_task(instance, "verificar").pk, data=verification(instance))
+    confirm = open_task(instance, "confirmar_recepcion")
+    assert confirm.due_at == lima(2026, 11, 4, 10, 0)  # two working days
+    new_user = confirm.claimed_by
+    with time_machine.travel(lima(2026, 11, 4, 10, 1), tick=False), \
+            django_capture_on_commit_callbacks(execute=True):
+        assert engine.fire_due_timers() == [instance.pk]
+    assert_round_trip(instance)
+
+    confirm.refresh_from_db()
+    assert confirm.state == HumanTaskState.OPEN and confirm.escalated_at is not None
+    reminder = Notification.objects.get(user=new_user, instance=instance, template="cuenta_recordatorio")
+    told = Notification.objects.get(user=coordinator, instance=instance, template="cuenta_escalada")
+    assert "confirme que recibió su usuario" in reminder.body_text
+    assert "porque pidió esta cuenta" in told.body_text and new_user.get_full_name() in told.body_text

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -12,6 +13,9 @@ from . import services
 from .errors import DeploymentError
 from .forms import DeployUploadForm
 from .models import AuditEvent, HumanTask, Incident, ProcessDefinition, ProcessInstance
+
+# The one permission that makes a diagram live (models.ProcessDefinition.Meta.permissions).
+DEPLOY_PERMISSION = "engine.deploy_processdefinition"
 
 if TYPE_CHECKING:
     # ModelAdmin is generic in django-stubs only: at run time it takes no type argument
@@ -32,12 +36,27 @@ class ProcessDefinitionAdmin(DefinitionAdminBase):
     list_filter = ("key",)
     readonly_fields = [f.name for f in ProcessDefinition._meta.fields]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # "Add" deploys: the generic add permission is not enough.
+        return request.user.has_perm(DEPLOY_PERMISSION)
+
+    def has_view_permission(self, request: HttpRequest, obj: ProcessDefinition | None = None) -> bool:
+        # Whoever deploys sees the versions he deployed (the deploy page returns to the list).
+        return request.user.has_perm(DEPLOY_PERMISSION) or super().has_view_permission(request, obj)
+
     def has_change_permission(self, request: HttpRequest, obj: ProcessDefinition | None = None) -> bool:
         return False  # a deployed version is immutable; deploy a new one instead
 
+    def has_delete_permission(self, request: HttpRequest, obj: ProcessDefinition | None = None) -> bool:
+        # Withdrawing a version is a deployment decision too (instances PROTECT theirs).
+        return request.user.has_perm(DEPLOY_PERMISSION) and super().has_delete_permission(request, obj)
+
     def add_view(self, request: HttpRequest, form_url: str = "",
                  extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        """'Add' means uploading a BPMN file: it is validated and deployed as a new version."""
+        """'Add' means uploading a BPMN file: it is validated and deployed as a new version.
+        Only holders of the deploy permission reach the form, let alone the deployment."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         problems: list[str] = []
         form = DeployUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
@@ -80,14 +99,29 @@ class ProcessInstanceAdmin(InstanceAdminBase):
         return super().get_actions(request)
 
 
+class ReadOnlyMixin:
+    """Task rows and incidents mirror the instance's engine state: an edited, added or
+    deleted row would disagree with it (a task nobody can complete, a stall without its
+    incident). They change only through engine steps; the admin shows them."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(HumanTask)
-class HumanTaskAdmin(HumanTaskAdminBase):
+class HumanTaskAdmin(ReadOnlyMixin, HumanTaskAdminBase):
     list_display = ("title", "role", "unit", "state", "claimed_by", "due_at")
     list_filter = ("state", "role")
 
 
 @admin.register(Incident)
-class IncidentAdmin(IncidentAdminBase):
+class IncidentAdmin(ReadOnlyMixin, IncidentAdminBase):
     list_display = ("id", "instance", "element_id", "message", "created_at", "resolved_at")
     list_filter = ("resolution",)
 

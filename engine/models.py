@@ -48,6 +48,9 @@ class ProcessDefinition(models.Model):
             models.UniqueConstraint(fields=["key", "version"], name="engine_definition_key_version")
         ]
         ordering = ["key", "-version"]
+        # Deploying makes a diagram live for every officer, so it is a named permission of
+        # its own (superusers hold it; grant it in the admin), never the generic "add".
+        permissions = [("deploy_processdefinition", _("Puede desplegar definiciones de proceso"))]
 
     def __str__(self) -> str:
         return f"{self.key} v{self.version}"

@@ -60,7 +60,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI / ReDoc served from local static files
     "axes",
@@ -167,6 +166,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"  # a Spanish page, not a bar
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", "3600"))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# An API token (POST /api/token/) works for this many hours: a working day, so a script
+# asks for one each morning and a leaked key is dead by the evening. Tokens die sooner on
+# a password change, a baja or the account's closure, or when their owner revokes them.
+API_TOKEN_HOURS = int(os.environ.get("API_TOKEN_HOURS", "8"))
 
 # --- I18N -----------------------------------------------------------------------------
 LANGUAGE_CODE = "es-pe"
@@ -228,7 +231,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.api.auth.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from pdf import render_pdf
 from portal.core import identity
 from portal.core.identity import mask_document
-from portal.core.services import activity_log
+from portal.core.services import activity_log, api_tokens_revoke_all
 from portal.notify.markers import secret_marker
 from portal.notify.services import notify
 from portal.orgs import services as orgs
@@ -312,6 +312,7 @@ def account_activate(*, user: Any, token: str, password: str) -> Any:
     user.set_password(password)
     user.is_active = True
     user.save(update_fields=["password", "is_active"])
+    api_tokens_revoke_all(user=user, by=user, reason="contrasena")  # a new password: old tokens die
     activity_log(actor=user, action="account_activated", obj=user, data={"username": user.username})
     return user
 

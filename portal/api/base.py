@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from portal.orgs.access import Scope, scope_for
 
+from .auth import ApiTokenAuthentication
 from .parsers import LimitedJSONParser
 from .serializers import ErrorSerializer, FieldErrorsSerializer
 
@@ -46,7 +47,7 @@ class Pagination(PageNumberPagination):
 class ApiView(GenericAPIView):
     # Token first: its WWW-Authenticate header makes DRF answer 401 (not 403) to a
     # request without credentials. Both are tried on every request.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
     parser_classes = [LimitedJSONParser]
     # JSON only: the interactive documentation is /api/docs/; DRF's browsable pages would
     # need querysets on views that read through selectors.

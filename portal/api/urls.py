@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from portal.core import api as core_api
 from portal.orgs import api as orgs_api
 from portal.shared.errors import NotVisible
 from portal.work import api as work_api
@@ -32,5 +33,6 @@ class NotFoundView(ApiView):
 urlpatterns = [
     *work_api.urlpatterns,
     *orgs_api.urlpatterns,
+    *core_api.urlpatterns,
     re_path(r"^.*$", NotFoundView.as_view(), name="not-found"),
 ]

@@ -16,7 +16,7 @@ from engine import services as engine
 from engine.errors import ConflictError
 from engine.models import HumanTask, HumanTaskState
 from portal.core import identity
-from portal.core.services import activity_log
+from portal.core.services import activity_log, api_tokens_revoke_all
 
 from .models import OrgUnit, Position, Role, UnitKind
 
@@ -144,6 +144,7 @@ def deactivate_if_idle(user: Any, *, by: Any, reason: str) -> bool:
     if revoked:
         user.set_unusable_password()
     user.save(update_fields=["is_active", "password"])
+    api_tokens_revoke_all(user=user, by=by, reason="cuenta_cerrada")
     activity_log(actor=by, action="account_deactivated", obj=user,
                  data={"username": user.username, "reason": reason, "activation_revoked": revoked})
     return True
@@ -203,6 +204,9 @@ def position_end(*, position: Position, by: Any, reason: str, successor: bool = 
     position.end_reason = reason[:500]
     position.save(update_fields=["until", "ended_by", "end_reason"])
     _log_position("position_ended", position, by, reason=reason)
+    # A token was issued for the remit the person had then: after a baja (or replacement)
+    # they ask for a new one, even if other positions remain.
+    api_tokens_revoke_all(user=position.user, by=by, reason="baja")
     # Whoever ends a position (baja, replacement, the administration pages): the tasks the
     # person had claimed for it go back to the office's pool, and an account left with
     # no position is closed.

@@ -11,10 +11,13 @@ from __future__ import annotations
 import math
 import os
 import unicodedata
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
+
+from portal.shared.ids import parse_uuid
 
 from .schema import is_document_field, is_object_field, object_fields
 
@@ -48,6 +51,21 @@ def document_fields(node: dict[str, Any], root: dict[str, Any], prefix: str, dep
             yield f"{prefix}{name}", child
         elif is_object_field(child) and depth < 5:
             yield from document_fields(child, root, f"{prefix}{name}.", depth + 1)
+
+
+def document_values(schema: dict[str, Any], data: Mapping[str, Any]) -> list[tuple[str, uuid.UUID]]:
+    """(field path, document id) for every document field of the form `schema` that holds
+    a document id in `data`. Only document fields count: a UUID typed into any other
+    field (observaciones) attaches nothing."""
+    found: list[tuple[str, uuid.UUID]] = []
+    for path, _field in document_fields(schema, schema, ""):
+        value: Any = data
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, Mapping) else None
+        pk = parse_uuid(value)
+        if pk is not None:
+            found.append((path, pk))
+    return found
 
 
 def set_data_path(data: dict[str, Any], path: str, value: str | None) -> None:

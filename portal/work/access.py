@@ -13,7 +13,6 @@ exactly like records that do not exist (NotVisible → 404). Rules:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -21,8 +20,6 @@ from django.db.models.expressions import Combinable
 from django.utils.translation import gettext as _
 
 from engine.models import (
-    AuditAction,
-    AuditEvent,
     HumanTask,
     HumanTaskState,
     InstanceStatus,
@@ -34,7 +31,8 @@ from portal.orgs.models import Position
 from portal.schemaforms.models import Document
 from portal.schemaforms.selectors import documents_of
 from portal.shared.errors import NotAllowed, NotVisible
-from portal.shared.ids import parse_uuid
+
+from .models import CaseDocument
 
 
 def workable_tasks(scope: Scope) -> QuerySet[HumanTask]:
@@ -160,35 +158,17 @@ def may_correct(scope: Scope, instance: ProcessInstance, *, rejected: bool, star
     return instance.definition.key in startable
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-
-
 def case_document_ids(instance: ProcessInstance) -> set[uuid.UUID]:
-    """The documents that belong to a case: the UUIDs in the data of its start and
-    completed steps (what its forms attached)."""
-    found: set[uuid.UUID] = set()
-    events = AuditEvent.objects.filter(
-        instance=instance, action__in=[AuditAction.START, AuditAction.COMPLETE]).only("data")
-    for event in events:
-        for text in _strings((event.data or {}).get("data")):
-            value = parse_uuid(text)
-            if value is not None:
-                found.add(value)
-    return found
+    """The documents that belong to a case: the ones its forms attached through a document
+    field (CaseDocument rows, written with the answer). A UUID mentioned anywhere else in
+    the case data (observaciones) does not make a document the case's."""
+    return set(CaseDocument.objects.filter(instance=instance).values_list("document_id", flat=True))
 
 
 def document_for_case(scope: Scope, instance_pk: Any, document_pk: uuid.UUID) -> tuple[ProcessInstance, Document]:
     """A document of a case the user sees; 404 for any other, whether or not it exists."""
     instance = instance_for_view(scope, instance_pk)
-    if document_pk not in case_document_ids(instance):
+    if not CaseDocument.objects.filter(instance=instance, document_id=document_pk).exists():
         raise NotVisible
     document = documents_of([document_pk]).first()
     if document is None:

@@ -16,3 +16,24 @@ class StartSubmission(models.Model):
 
     def __str__(self) -> str:
         return str(self.token)
+
+
+class CaseDocument(models.Model):
+    """A document attached to a case through a document field of one of its forms, written
+    in the transaction that stored the form's answer. This row, not a UUID found somewhere
+    in the case data, is what lets a document be listed and downloaded through the case."""
+
+    instance = models.ForeignKey("engine.ProcessInstance", on_delete=models.CASCADE, related_name="+")
+    document = models.ForeignKey("schemaforms.Document", on_delete=models.CASCADE, related_name="+")
+    form_key = models.CharField(max_length=200)
+    field = models.CharField(max_length=300)  # dotted path of the document field in the form
+    element_id = models.CharField(max_length=200, blank=True)  # the task's BPMN element; "" = start form
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["instance", "document"], name="work_case_document_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instance_id}: {self.document_id}"

@@ -13,9 +13,9 @@ from portal.orgs.access import Scope, pairs_q
 from portal.orgs.models import OrgUnit, Position
 from portal.schemaforms.loader import FormError, load_form
 from portal.schemaforms.models import Document
-from portal.schemaforms.selectors import documents_of
 
 from . import access
+from .models import CaseDocument
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -218,9 +218,9 @@ def instance_open_incidents(instance: ProcessInstance) -> list[Incident]:
 
 
 def case_documents(instance: ProcessInstance) -> list[Document]:
-    """The documents attached to a case (access.case_document_ids), oldest first."""
-    ids = access.case_document_ids(instance)
-    return list(documents_of(ids).order_by("created_at")) if ids else []
+    """The documents attached to a case through its forms' document fields, oldest first."""
+    linked = CaseDocument.objects.filter(instance=instance).values("document_id")
+    return list(Document.objects.filter(pk__in=Subquery(linked)).order_by("created_at"))
 
 
 def own_rejected_case(scope: Scope, instance_pk: Any, *, key: str) -> ProcessInstance | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from django.db import IntegrityError, transaction
@@ -20,11 +21,11 @@ from django.utils.translation import gettext as _
 
 from engine import services as engine
 from engine.errors import ConflictError, EngineError, StepFailed
-from engine.models import HumanTask, Incident, ProcessInstance
+from engine.models import AuditAction, AuditEvent, HumanTask, Incident, ProcessInstance
 from portal.core.services import activity_log
 from portal.orgs.access import require_admin, scope_for
 from portal.orgs.models import OrgUnit, Position, UnitKind
-from portal.schemaforms.files import UploadRejected
+from portal.schemaforms.files import UploadRejected, document_values
 from portal.schemaforms.loader import FormError, field_schema_at, load_form
 from portal.schemaforms.models import Document
 from portal.schemaforms.services import document_store
@@ -32,7 +33,7 @@ from portal.schemaforms.submission import FormPost, Submission, read_submission
 from portal.shared.errors import FormInvalid, NotAllowed, NotVisible
 
 from . import access
-from .models import StartSubmission
+from .models import CaseDocument, StartSubmission
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,10 @@ def task_complete(*, user: Any, task_pk: Any, data: Submission,
     if refusal:
         raise ConflictError(refusal)
     clean = _validated(task.form_key, data, user=user)
-    return engine.complete(task_id=task.pk, user=user, data=clean, expected_version=expected_version)
+    return _step_with_documents(
+        lambda: engine.complete(task_id=task.pk, user=user, data=clean, expected_version=expected_version),
+        link=lambda instance: case_documents_link(instance=instance, form_key=task.form_key, data=clean,
+                                                  element_id=task.element_id))
 
 
 def org_context(unit: OrgUnit) -> dict[str, str]:
@@ -148,7 +152,15 @@ def _process_start(*, user: Any, key: str, data: Submission, position_pk: Any = 
         _refuse_position(definition.start_form_key, data, user=user, message=refusal)
     clean = _validated(definition.start_form_key, data, user=user, position=position)
     payload = {**clean, **org_context(position.unit), "solicitante_rol": position.role_id}
-    return engine.start(definition=definition, data=payload, org_unit=position.unit.code, started_by=user)
+
+    def link(instance: ProcessInstance) -> None:
+        case_documents_link(instance=instance, form_key=definition.start_form_key, data=clean)
+
+    # A failed start still keeps the case in its initial state, with the request as filed
+    # (retry continues from it): its documents are the case's from the start.
+    return _step_with_documents(
+        lambda: engine.start(definition=definition, data=payload, org_unit=position.unit.code, started_by=user),
+        link=link, link_failed_case=True)
 
 
 def _start_position(positions: list[Position], position_pk: Any) -> tuple[Position | None, str]:
@@ -183,8 +195,12 @@ def _admin_instance(user: Any, instance_pk: Any) -> ProcessInstance:
 
 
 def instance_retry(*, user: Any, instance_pk: Any, reason: str) -> ProcessInstance:
+    """Replay the failed step. A replayed completion stores the answer only now, so its
+    documents are linked now, in the replay's transaction, from the audit trail."""
     _require_reason(reason)
-    return engine.retry(instance_id=_admin_instance(user, instance_pk).pk, by=user, reason=reason.strip())
+    instance_id = _admin_instance(user, instance_pk).pk
+    return _step_with_documents(lambda: engine.retry(instance_id=instance_id, by=user, reason=reason.strip()),
+                                link=lambda instance: case_documents_link_trail(instance=instance))
 
 
 def instance_suspend(*, user: Any, instance_pk: Any, reason: str) -> ProcessInstance:
@@ -200,6 +216,69 @@ def instance_resume(*, user: Any, instance_pk: Any, reason: str) -> ProcessInsta
 def instance_cancel(*, user: Any, instance_pk: Any, reason: str) -> ProcessInstance:
     _require_reason(reason)
     return engine.cancel(instance_id=_admin_instance(user, instance_pk).pk, by=user, reason=reason.strip())
+
+
+def _step_with_documents(step: Callable[[], ProcessInstance], *, link: Callable[[ProcessInstance], object],
+                         link_failed_case: bool = False) -> ProcessInstance:
+    """Run the engine `step` and `link` its case's documents in ONE transaction: the link
+    rows commit with the step's answer or not at all.
+
+    When the step fails the engine has rolled it back and recorded an incident (in its
+    own savepoint here); that incident must still commit, so StepFailed is raised only
+    after this transaction ends. `link_failed_case`: the failed step still left a case
+    holding the answer (a start), so link to it."""
+    failure: StepFailed | None = None
+    with transaction.atomic():
+        try:
+            instance = step()
+        except StepFailed as exc:
+            failure = exc
+            if link_failed_case and exc.incident_id is not None:
+                failed = Incident.objects.filter(pk=exc.incident_id).select_related("instance").first()
+                if failed is not None:
+                    link(failed.instance)
+        else:
+            link(instance)
+    if failure is not None:
+        raise failure
+    return instance
+
+
+def case_documents_link(*, instance: ProcessInstance, form_key: str, data: Mapping[str, Any],
+                        element_id: str = "") -> int:
+    """Link to `instance` the documents that the document fields of form `form_key` hold
+    in `data`, an answer the form accepted (validated: only the user's own documents).
+    A UUID in any other field links nothing. Call inside the step's transaction.
+    Returns how many documents the answer attaches."""
+    if not form_key:
+        return 0
+    try:
+        form = load_form(form_key)
+    except FormError:
+        logger.exception("form %s could not be loaded to link the documents of case %s", form_key, instance.pk)
+        return 0
+    found = document_values(form.schema, data)
+    stored = set(Document.objects.filter(pk__in=[pk for _path, pk in found]).values_list("pk", flat=True))
+    rows = [CaseDocument(instance=instance, document_id=pk, form_key=form_key, field=path, element_id=element_id)
+            for path, pk in found if pk in stored]
+    CaseDocument.objects.bulk_create(rows, ignore_conflicts=True)  # already linked by an earlier step
+    return len(rows)
+
+
+def case_documents_link_trail(*, instance: ProcessInstance) -> None:
+    """Link the documents of every answer in the case's audit trail (the start form and
+    each completed task's form). Idempotent; used after a replayed step."""
+    events = AuditEvent.objects.filter(instance=instance, action__in=[AuditAction.START, AuditAction.COMPLETE])
+    forms = dict(HumanTask.objects.filter(instance=instance).values_list("task_id", "form_key"))
+    for event in events.only("action", "task_id", "element_id", "data"):
+        data = (event.data or {}).get("data")
+        if not isinstance(data, dict):
+            continue
+        if event.action == AuditAction.START:
+            case_documents_link(instance=instance, form_key=instance.definition.start_form_key, data=data)
+        elif event.task_id in forms:
+            case_documents_link(instance=instance, form_key=forms[event.task_id], data=data,
+                                element_id=event.element_id)
 
 
 def _require_reason(reason: str) -> None:
@@ -246,7 +325,8 @@ def document_upload(*, user: Any, form_key: str, field: str, file: Any) -> Docum
 
 __all__ = [
     "AlreadyStarted", "ConflictError", "EngineError", "FormInvalid", "FormUnavailable", "NotAllowed", "NotVisible",
-    "case_document_read_log", "case_read_log", "document_upload",
+    "case_document_read_log", "case_documents_link", "case_documents_link_trail", "case_read_log",
+    "document_upload",
     "instance_cancel", "instance_resume", "instance_retry", "instance_suspend",
     "org_context", "process_start", "task_claim", "task_complete", "task_unclaim",
 ]

@@ -6,7 +6,8 @@ import json
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
+
+from portal.core.services import api_token_issue
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def test_a_request_without_credentials_gets_401_in_spanish(client):
 def test_a_token_authenticates_api_requests(client, org, officer, case):
     """Authorization: Token <key> reaches the inbox of the token's owner."""
     _instance, _requester, director, task = case
-    token = Token.objects.create(user=director)
+    token = api_token_issue(user=director)
 
     response = client.get("/api/v1/tasks/", HTTP_AUTHORIZATION=f"Token {token.key}")
 

@@ -147,10 +147,21 @@ def alta(ctx: ServiceContext, *, nombres: str | None = None, apellidos: str | No
         "cuenta_nueva": result.created_user,
         "reemplazado": replaced,
         "resumen": summary,
-        # The link itself never enters the case data (the audit keeps it for ever).
-        "activacion": (services.account_activation_send(user=user, by=_actor(ctx), instance=ctx.instance_id)
-                       if _flag(send_activation) else "pendiente"),
+        "activacion": _activation(ctx, user, created=result.created_user, send=_flag(send_activation)),
     }
+
+
+def _activation(ctx: ServiceContext, user: Any, *, created: bool, send: bool) -> str:
+    """What becomes of the new user's one-time link. Only an account this case created
+    gets one from the procedure: an existing person's account (found by document) is
+    theirs, and a request that names them must not open it for whoever filed or handed
+    it over; an administrator re-sends its link to the address on file. The link itself
+    never enters the case data (the audit keeps it for ever)."""
+    if not created:
+        return "no_requerida" if user.has_usable_password() else "cuenta_existente"
+    if send:
+        return services.account_activation_send(user=user, by=_actor(ctx), instance=ctx.instance_id)
+    return "pendiente"
 
 
 def _expected_holder(value: Any) -> Any:
@@ -307,10 +318,13 @@ def enviar_acceso(ctx: ServiceContext, **unknown: Any) -> str:
     """Step D: e-mail the new user their username and a one-time link to set a password."""
     if unknown:
         raise ServiceTaskError(_("El servicio accounts.enviar_acceso no recibe parámetros."))
-    user_id = (ctx.data.get("cuenta") or {}).get("user_id")
+    cuenta = ctx.data.get("cuenta") or {}
+    user_id = cuenta.get("user_id")
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     if user is None:
         raise ServiceTaskError(_("No se encontró la cuenta creada en este expediente."))
+    if not cuenta.get("cuenta_nueva"):  # not this case's to open: see _activation
+        return "no_requerida" if user.has_usable_password() else "cuenta_existente"
     return services.account_activation_send(user=user, by=_actor(ctx), instance=ctx.instance_id)
 
 

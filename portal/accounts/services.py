@@ -153,10 +153,11 @@ def _find_person(doc_type: str, number: str) -> Person | None:
 
 
 def _update_identity(user: Any, *, nombres: str, apellidos: str, email: str, by: Any) -> None:
-    changes = {"first_name": nombres[:150], "last_name": apellidos[:150]}
-    if email:
-        changes["email"] = email
-    changed = [field for field, value in changes.items() if getattr(user, field) != value]
+    """Fill what an existing person's account lacks; never replace what it has: a request
+    that names someone must not rename them or redirect their mail (their activation link
+    would follow the new address)."""
+    changes = {"first_name": nombres[:150], "last_name": apellidos[:150], "email": email}
+    changed = [field for field, value in changes.items() if value and not getattr(user, field)]
     if changed:
         for field in changed:
             setattr(user, field, changes[field])
@@ -305,6 +306,10 @@ def account_activate(*, user: Any, token: str, password: str) -> Any:
     user = _lock_user(user.pk)
     if not activation_tokens.check_token(user, token):
         raise AccountError(_("El enlace de activación ya no es válido."))
+    held = Position.objects.filter(user=user)
+    if held.exists() and not held.filter(until__isnull=True).exists():
+        # A baja closed the account after the link was made: it does not reopen it.
+        raise AccountError(_("Esta cuenta ya no tiene cargos vigentes: el enlace no la activa."))
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
@@ -359,6 +364,17 @@ def _renewed_link(account: Any, base_url: str) -> str:
     return activation_link(user=account, base_url=base)
 
 
+def _acta_may_carry_link(account: Any, cuenta: dict[str, Any]) -> bool:
+    """Only an account this case created, still without a password, whose one active
+    position is the one this case gave: anything else (an existing person's account, one
+    a baja closed, one that meanwhile holds other posts) is not the hand-over officer's
+    to open. Its owner gets a link by e-mail from an administrator."""
+    if account.has_usable_password() or not cuenta.get("cuenta_nueva"):
+        return False
+    active = set(Position.objects.filter(user=account, until__isnull=True).values_list("pk", flat=True))
+    return active == {cuenta.get("position_id")}
+
+
 @transaction.atomic
 def account_acta_issue(*, by: Any, instance_pk: int, base_url: str) -> ActaPdf:
     """The printable acta de entrega of an approved alta (Director IE, staff of an IE),
@@ -378,7 +394,7 @@ def account_acta_issue(*, by: Any, instance_pk: int, base_url: str) -> ActaPdf:
                if cuenta.get("user_id") else None)
     if account is None:
         raise NotVisible
-    link = "" if account.has_usable_password() else _renewed_link(account, base_url)
+    link = _renewed_link(account, base_url) if _acta_may_carry_link(account, cuenta) else ""
     unit = OrgUnit.objects.filter(code=prep.get("unidad")).first()
     now = timezone.localtime()
     hours = activation_hours()

@@ -22,7 +22,7 @@ from portal.core import identity
 from portal.orgs.models import UnitKind
 from portal.orgs.roles import catalogue
 from portal.schemaforms.registry import register_validator
-from portal.work.selectors import REJECTED, outcomes
+from portal.work.selectors import REJECTED, corrected_by, outcomes
 
 from .procedures import DOCUMENTS, resolve, split_key, value_at
 
@@ -107,6 +107,11 @@ def solicitud_cuenta(data: Any, context: Mapping[str, Any]) -> str | dict[str, s
     if corrige is not None and not _is_own_rejected(corrige, context.get("user"), f"{tramite}_{family}"):
         errors["corrige_a"] = _("La solicitud N.º %(n)s no es una solicitud suya rechazada de este trámite.") % {
             "n": corrige}
+    elif corrige is not None:
+        newer = corrected_by(corrige, user_id=context["user"].pk, key=f"{tramite}_{family}")
+        if newer:
+            errors["corrige_a"] = _("La solicitud N.º %(n)s ya se corrigió con la N.º %(m)s; si esa también fue "
+                                    "rechazada, corrija esa.") % {"n": corrige, "m": newer[-1]}
     for code in request.required_documents():
         path, label = DOCUMENTS.get(code, (code, code))
         if not value_at(data, path):

@@ -145,11 +145,12 @@ def definition_for_start(scope: Scope, key: str) -> tuple[ProcessDefinition, lis
     return definition, positions
 
 
-def may_correct(scope: Scope, instance: ProcessInstance, *, rejected: bool, startable: set[str] | None = None) -> bool:
+def may_correct(scope: Scope, instance: ProcessInstance, *, rejected: bool, startable: set[str] | None = None,
+                corrected: bool = False) -> bool:
     """May the user file a corrected request from `instance`: it is theirs, it was
     rejected (the caller read its outcome), and its process can still be started with a
     form. `startable`: the keys of the latest definitions, when a whole page is checked."""
-    if not rejected or instance.started_by_id != getattr(scope.user, "pk", None):
+    if not rejected or corrected or instance.started_by_id != getattr(scope.user, "pk", None):
         return False
     if not instance.definition.start_form_key:
         return False

@@ -40,13 +40,15 @@ def instance_page(request: HttpRequest, scope: Scope, pk: int) -> HttpResponse:
     outcome = selectors.outcomes([instance.pk]).get(instance.pk, "")
     rejected = outcome == selectors.REJECTED
     mine = instance.started_by_id == request.user.pk
+    corrections = selectors.corrections(instance)
     return render(request, "work/instance.html", {
         "instance": instance,
         "outcome": outcome,
         "outcome_label": selectors.outcome_label(outcome),
         "failed_items": selectors.failed_items(instance) if rejected and (mine or staff) else [],
-        "can_correct": access.may_correct(scope, instance, rejected=rejected),
-        "corrections": selectors.corrections(instance),
+        "can_correct": access.may_correct(scope, instance, rejected=rejected,
+                                          corrected=bool(corrections["corregida_por"])),
+        "corrections": corrections,
         "status_badge": STATUS_BADGES.get(instance.status, ""),
         "unit_name": unit_names([instance.org_unit]).get(instance.org_unit, instance.org_unit),
         "entries": entries,

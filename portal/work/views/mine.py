@@ -23,5 +23,8 @@ def mine(request: HttpRequest, scope: Scope) -> HttpResponse:
         inst.outcome_label = selectors.outcome_label(inst.outcome)
         rejected = inst.outcome == selectors.REJECTED
         inst.failed_items = selectors.failed_items(inst) if rejected else []
-        inst.can_correct = access.may_correct(scope, inst, rejected=rejected, startable=startable)
+        corrected = rejected and bool(selectors.corrected_by(inst.pk, user_id=inst.started_by_id,
+                                                             key=inst.definition.key))
+        inst.can_correct = access.may_correct(scope, inst, rejected=rejected, startable=startable,
+                                              corrected=corrected)
     return render(request, "work/mine.html", {"instances": page})

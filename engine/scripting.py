@@ -4,6 +4,16 @@ Scripts and expressions (gateway conditions, timer expressions, service paramete
 compiled with RestrictedPython, which rejects imports, dunder attribute access and the
 `exec`/`open` family at compile time; at run time only the whitelisted builtins below and
 the functions the product registered are reachable. Task data must stay JSON data.
+
+Every run of a script or expression also has a budget (`Budget`): a number of
+operations, a wall-clock deadline and a cap on the size of the values it builds. The
+budget is counted by the code itself, not by a signal, so it works in any thread: the
+compile step inserts a counter call at the top of every `while` body, function body and
+lambda, `for` loops and comprehensions count through `_getiter_`, and the operators and
+methods that can build a huge value from a small one (`*`, `**`, `<<`, `+`, `%`,
+`str.ljust`...) go through checked helpers. A C-level call that runs long on values the
+script could build within the caps (sorting a 10 MB list) is not interrupted: the caps
+keep it short.
 """
 
 from __future__ import annotations
@@ -12,7 +22,10 @@ import ast
 import json
 import math
 import operator
-from collections.abc import Callable
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
@@ -25,11 +38,13 @@ from RestrictedPython.Guards import (
     safe_builtins,
     safer_getattr,
 )
+from RestrictedPython.transformer import RestrictingNodeTransformer
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from .errors import ConflictError, ScriptError, ServiceTaskError
+from .conf import ScriptLimits, script_limits
+from .errors import BudgetExceeded, ConflictError, ScriptError, ServiceTaskError
 
 _EXTRA_BUILTINS: dict[str, Any] = {
     "list": list,
@@ -48,6 +63,57 @@ _EXTRA_BUILTINS: dict[str, Any] = {
     "math": math,
 }
 
+def _getitem(obj: Any, key: Any) -> Any:
+    return obj[key]
+
+
+_BASE_BUILTINS: dict[str, Any] = {**safe_builtins, **_EXTRA_BUILTINS}
+
+
+# --- Budgets ---------------------------------------------------------------------------------
+
+# The step's own deadline (time.monotonic()), set by the engine around a step's engine work,
+# so a script's budget never outlives the step's.
+step_deadline: ContextVar[float | None] = ContextVar("engine_step_deadline", default=None)
+
+# The clock is read once every this many operations: often enough to stop within
+# milliseconds, rarely enough to cost nothing.
+_CLOCK_EVERY = 1024
+# Iterating a sized container this small is charged at once instead of item by item.
+_CHARGE_AT_ONCE = 64
+
+
+def thousands(number: int) -> str:
+    """1000000 → "1.000.000" (Peruvian Spanish groups thousands with dots in prose)."""
+    return f"{number:,}".replace(",", ".")
+
+
+def seconds_text(seconds: float) -> str:
+    return f"{seconds:g}".replace(".", ",")
+
+
+def operations_limit(limit: int) -> str:
+    return _("el límite de %(n)s operaciones (SCRIPT_MAX_OPERATIONS)") % {"n": thousands(limit)}
+
+
+def step_time_limit(seconds: float) -> str:
+    return _("el límite de %(s)s segundos por paso (STEP_MAX_SECONDS)") % {"s": seconds_text(seconds)}
+
+
+def _size(value: Any) -> int:
+    """A cheap lower bound of the memory a value holds (shallow: 8 bytes per item)."""
+    if isinstance(value, str | bytes | bytearray):
+        return len(value)
+    if isinstance(value, int):
+        return value.bit_length() // 8
+    if isinstance(value, list | tuple | dict | set | frozenset):
+        return 8 * len(value)
+    return 0
+
+
+_BINOPS: dict[str, Callable[[Any, Any], Any]] = {
+    "*": operator.mul, "**": operator.pow, "<<": operator.lshift, "+": operator.add, "%": operator.mod,
+}
 _INPLACE: dict[str, Callable[[Any, Any], Any]] = {
     "+=": operator.iadd,
     "-=": operator.isub,
@@ -59,39 +125,230 @@ _INPLACE: dict[str, Callable[[Any, Any], Any]] = {
     "|=": operator.ior,
     "&=": operator.iand,
 }
+# Methods that build a value much larger than their inputs, or grow their object.
+_PADDING = frozenset({"ljust", "rjust", "center", "zfill"})
+_WATCHED_METHODS = _PADDING | {"expandtabs", "replace", "format", "format_map", "join",
+                               "append", "extend", "insert"}
+_DIGITS = re.compile(r"\d+")
 
 
-def _inplacevar(op: str, x: Any, y: Any) -> Any:
-    try:
-        return _INPLACE[op](x, y)
-    except KeyError:
-        raise ScriptError(_("Operador no permitido en scripts: %(op)s") % {"op": op}) from None
+class Budget:
+    """What one run of a script or expression may spend; its methods are the guards
+    the compiled code calls (see `_BudgetTransformer`). One budget per run, never shared
+    between threads."""
+
+    __slots__ = ("deadline", "left", "max_bytes", "max_operations", "seconds", "step_bound")
+
+    def __init__(self, limits: ScriptLimits) -> None:
+        self.max_operations = limits.operations
+        self.left = limits.operations
+        self.max_bytes = limits.value_bytes
+        deadline = time.monotonic() + limits.seconds
+        step = step_deadline.get()
+        self.step_bound = step is not None and step < deadline
+        self.deadline = step if step is not None and self.step_bound else deadline
+        self.seconds = limits.seconds
+
+    # operations and time
+
+    def tick(self) -> None:
+        self.left -= 1
+        if not self.left & (_CLOCK_EVERY - 1) or self.left < 0:
+            self._check()
+
+    def tick_value(self, value: Any) -> Any:
+        self.tick()
+        return value
+
+    def charge(self, count: int) -> None:
+        before = self.left
+        self.left -= count
+        if self.left < 0 or before // _CLOCK_EVERY != self.left // _CLOCK_EVERY:
+            self._check()
+
+    def _check(self) -> None:
+        if self.left < 0:
+            raise BudgetExceeded(operations_limit(self.max_operations))
+        if time.monotonic() > self.deadline:
+            if self.step_bound:
+                raise BudgetExceeded(_("el límite de tiempo del paso (STEP_MAX_SECONDS)"))
+            raise BudgetExceeded(_("el límite de %(s)s segundos (SCRIPT_MAX_SECONDS)")
+                                 % {"s": seconds_text(self.seconds)})
+
+    def getiter(self, ob: Any) -> Iterator[Any]:
+        if isinstance(ob, list | tuple | str | dict | set | frozenset | range) and len(ob) <= _CHARGE_AT_ONCE:
+            self.charge(len(ob))
+            return iter(ob)
+        return self._counted(iter(ob))
+
+    def _counted(self, iterator: Iterator[Any]) -> Iterator[Any]:
+        tick = self.tick
+        for item in iterator:
+            tick()
+            yield item
+
+    def range(self, *args: Any) -> range:
+        # range() is consumed in C by sum(), list(), sorted()...: refuse one longer than the
+        # whole operations budget before anything iterates it.
+        result = range(*args)
+        if len(result) > self.max_operations:
+            raise BudgetExceeded(operations_limit(self.max_operations))
+        return result
+
+    # value sizes
+
+    def too_big(self) -> BudgetExceeded:
+        return BudgetExceeded(_("el límite de %(n)s bytes por valor (SCRIPT_MAX_VALUE_BYTES)")
+                              % {"n": thousands(self.max_bytes)})
+
+    def check_size(self, value: Any) -> Any:
+        if _size(value) > self.max_bytes:
+            raise self.too_big()
+        return value
+
+    def _expect(self, estimate: float) -> None:
+        if estimate > self.max_bytes:
+            raise self.too_big()
+
+    def _before(self, op: str, a: Any, b: Any) -> None:
+        """Refuse an operation whose result would be over the cap, before it is built."""
+        if op == "*":
+            if isinstance(a, int) and not isinstance(b, int):
+                a, b = b, a
+            if isinstance(b, int) and isinstance(a, str | bytes | bytearray | list | tuple):
+                self._expect(_size(a) * b)
+        elif op == "**":
+            if isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1:
+                self._expect(b * (abs(a).bit_length() - 1) / 8)
+        elif op == "<<":
+            if isinstance(a, int) and isinstance(b, int) and a:
+                self._expect((a.bit_length() + b) / 8)
+        elif op == "%" and isinstance(a, str | bytes):
+            self._template(a, b)
+
+    def _template(self, template: Any, args: Any) -> None:
+        """Widths in a format template ("%1000000000d", "{:>1000000000}") and starred
+        widths taken from the arguments."""
+        text = template if isinstance(template, str) else template.decode("latin-1")
+        widths = [int(d) for d in _DIGITS.findall(text) if len(d) < 30]
+        if "*" in text:
+            values = args if isinstance(args, tuple) else (args,)
+            widths.extend(v for v in values if isinstance(v, int))
+        if any(len(d) >= 30 for d in _DIGITS.findall(text)):
+            raise self.too_big()
+        self._expect(max(widths, default=0))
+
+    def binop(self, op: str, a: Any, b: Any) -> Any:
+        self._before(op, a, b)
+        return self.check_size(_BINOPS[op](a, b))
+
+    def inplacevar(self, op: str, x: Any, y: Any) -> Any:
+        try:
+            function = _INPLACE[op]
+        except KeyError:
+            raise ScriptError(_("Operador no permitido en scripts: %(op)s") % {"op": op}) from None
+        self._before(op[:-1], x, y)
+        return self.check_size(function(x, y))
+
+    def pow(self, base: Any, exp: Any, mod: Any = None) -> Any:
+        if mod is not None:
+            return pow(base, exp, mod)
+        return self.binop("**", base, exp)
+
+    def getattr(self, obj: Any, name: str, *default: Any) -> Any:
+        value = safer_getattr(obj, name, *default)
+        if name in _WATCHED_METHODS and isinstance(obj, str | bytes | bytearray | list):
+            return self._watched(obj, name, value)
+        return value
+
+    def _watched(self, obj: Any, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if name in _PADDING and args and isinstance(args[0], int):
+                self._expect(args[0])
+            elif name == "expandtabs":
+                self._expect(len(obj) * int(args[0] if args else kwargs.get("tabsize", 8)))
+            elif name == "replace" and len(args) >= 2:
+                old, new = args[0], args[1]
+                count = obj.count(old) if old else len(obj) + 1
+                self._expect(len(obj) + count * _size(new))
+            elif name in ("format", "format_map"):
+                self._template(obj, ())
+            result = method(*args, **kwargs)
+            self.check_size(obj if result is None else result)
+            return result
+        return call
+
+    def guards(self) -> dict[str, Any]:
+        builtins = dict(_BASE_BUILTINS)
+        builtins["range"] = self.range
+        builtins["pow"] = self.pow
+        return {
+            "__builtins__": builtins,
+            "_getattr_": self.getattr,
+            "_getitem_": _getitem,
+            "_getiter_": self.getiter,
+            "_write_": full_write_guard,
+            "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+            "_unpack_sequence_": guarded_unpack_sequence,
+            "_inplacevar_": self.inplacevar,
+            "_tick_": self.tick,
+            "_tickv_": self.tick_value,
+            "_binop_": self.binop,
+        }
 
 
-def _getitem(obj: Any, key: Any) -> Any:
-    return obj[key]
+# --- Compiling -------------------------------------------------------------------------------
 
-
-def _restricted_builtins() -> dict[str, Any]:
-    builtins = dict(safe_builtins)
-    builtins.update(_EXTRA_BUILTINS)
-    return builtins
-
-
-_GUARDS: dict[str, Any] = {
-    "_getattr_": safer_getattr,
-    "_getitem_": _getitem,
-    "_getiter_": iter,
-    "_write_": full_write_guard,
-    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
-    "_unpack_sequence_": guarded_unpack_sequence,
-    "_inplacevar_": _inplacevar,
+_GUARDED_BINOPS: dict[type[ast.operator], str] = {
+    ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Add: "+", ast.Mod: "%",
 }
+
+
+def _located(node: Any, like: ast.AST) -> Any:
+    for child in ast.walk(node):
+        ast.copy_location(child, like)
+    return node
+
+
+def _call(name: str, args: list[ast.expr], like: ast.AST) -> ast.Call:
+    return _located(ast.Call(func=ast.Name(name, ast.Load()), args=args, keywords=[]), like)
+
+
+class _BudgetTransformer(RestrictingNodeTransformer):  # type: ignore[misc]  # RestrictedPython's visitor is untyped
+    """RestrictedPython's checks plus the budget's counters. The nodes added here come
+    after RestrictedPython visited the code, so its refusal of `_` names still applies
+    to everything the diagram wrote."""
+
+    def _tick(self, like: ast.AST) -> ast.Expr:
+        return _located(ast.Expr(_call("_tick_", [], like)), like)
+
+    def visit_While(self, node: ast.While) -> Any:
+        node = super().visit_While(node)
+        node.body.insert(0, self._tick(node))
+        return node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
+        node = super().visit_FunctionDef(node)
+        node.body.insert(0, self._tick(node))
+        return node
+
+    def visit_Lambda(self, node: ast.Lambda) -> Any:
+        node = super().visit_Lambda(node)
+        node.body = _call("_tickv_", [node.body], node)
+        return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> Any:
+        node = super().visit_BinOp(node)
+        op = _GUARDED_BINOPS.get(type(node.op))
+        if op is None:
+            return node
+        return _call("_binop_", [_located(ast.Constant(op), node), node.left, node.right], node)
 
 
 @lru_cache(maxsize=2048)
 def _compile(source: str, mode: str) -> Any:
-    result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(source)
+    compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
+    result = compiler(source, policy=_BudgetTransformer)
     if result.errors:
         raise ScriptError(
             _("Script rechazado por el entorno seguro: %(errors)s") % {"errors": "; ".join(result.errors)})
@@ -103,27 +360,35 @@ def _compile(source: str, mode: str) -> Any:
     return result.code
 
 
-def check_json_data(data: dict[str, Any], where: str) -> None:
-    """Refuse task data that is not plain JSON (it could not be stored or audited)."""
+def check_json_data(data: dict[str, Any], where: str, max_bytes: int | None = None) -> None:
+    """Refuse task data that is not plain JSON (it could not be stored or audited), or
+    whose JSON is larger than `max_bytes` altogether."""
+    total = 0
     for key, value in data.items():
         try:
-            json.dumps(value, allow_nan=False)
+            total += len(json.dumps(value, allow_nan=False))
         except (TypeError, ValueError) as exc:
             raise ScriptError(
                 _("%(where)s: la variable '%(key)s' no es un dato JSON (%(type)s).")
                 % {"where": where, "key": key, "type": type(value).__name__}
             ) from exc
+        if max_bytes is not None and total > max_bytes:
+            raise BudgetExceeded(
+                _("el límite de %(n)s bytes de datos de la tarea (SCRIPT_MAX_VALUE_BYTES)")
+                % {"n": thousands(max_bytes)})
 
 
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]  # SpiffWorkflow has no type information
-    """Task-data environment whose code runs under RestrictedPython."""
+    """Task-data environment whose code runs under RestrictedPython, each run with its
+    own budget."""
 
     def __init__(self, functions: Callable[[], dict[str, Callable[..., Any]]]):
         super().__init__({})
         self._functions = functions
 
-    def _globals(self, context: dict[str, Any], external: dict[str, Any] | None) -> dict[str, Any]:
-        env: dict[str, Any] = {"__builtins__": _restricted_builtins(), **_GUARDS}
+    def _globals(self, context: dict[str, Any], external: dict[str, Any] | None,
+                 budget: Budget) -> dict[str, Any]:
+        env: dict[str, Any] = budget.guards()
         env.update(self._functions())
         env.update(external or {})
         env.update(context)
@@ -132,7 +397,9 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[
     def evaluate(self, expression: str, context: dict[str, Any],
                  external_context: dict[str, Any] | None = None) -> Any:
         code = _compile(expression.strip(), "eval")
-        return eval(code, self._globals(context, external_context))  # noqa: S307 - restricted code
+        budget = Budget(script_limits())
+        result = eval(code, self._globals(context, external_context, budget))  # noqa: S307 - restricted code
+        return budget.check_size(result)
 
     def execute(self, script: str, context: dict[str, Any],
                 external_context: dict[str, Any] | None = None) -> bool:
@@ -144,7 +411,9 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[
                 % {"names": ", ".join(sorted(clashes))}
             )
         code = _compile(script, "exec")
-        env = self._globals(context, external_context)
+        limits = script_limits()
+        budget = Budget(limits)
+        env = self._globals(context, external_context, budget)
         reserved = set(env) - set(context)
         exec(code, env)  # noqa: S102 - restricted code
         for key, value in env.items():
@@ -153,8 +422,25 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[
             context[key] = value
         for key in [k for k in context if k not in env]:
             del context[key]
-        check_json_data(context, "Script")
+        check_json_data(context, "Script", max_bytes=limits.value_bytes)
         return True
+
+
+def _label(task: Any) -> str:
+    spec = task.task_spec
+    return str(spec.bpmn_name or spec.bpmn_id or spec.name)
+
+
+def _budget_failure(exc: WorkflowTaskException | BudgetExceeded, task: Any,
+                    text: str) -> WorkflowTaskException | None:
+    """The incident-ready error for a budget overrun inside a script or expression, or
+    None when `exc` is another failure."""
+    # The library wraps the script's error without keeping it, except as the context of
+    # the exception it raises.
+    inner = exc if isinstance(exc, BudgetExceeded) else exc.__cause__ or exc.__context__
+    if not isinstance(inner, BudgetExceeded):
+        return None
+    return WorkflowTaskException(text % {"element": _label(task), "limit": inner.limit}, task=task)
 
 
 class EngineScriptEngine(PythonScriptEngine):  # type: ignore[misc]  # SpiffWorkflow has no type information
@@ -173,6 +459,24 @@ class EngineScriptEngine(PythonScriptEngine):  # type: ignore[misc]  # SpiffWork
     def validate(self, expression: str) -> None:
         _compile(expression.strip(), "eval")
 
+    def evaluate(self, task: Any, expression: str, external_context: dict[str, Any] | None = None) -> Any:
+        try:
+            return super().evaluate(task, expression, external_context)
+        except (WorkflowTaskException, BudgetExceeded) as exc:
+            failure = _budget_failure(exc, task, _("La expresión de «%(element)s» superó %(limit)s."))
+            if failure is None:
+                raise
+            raise failure from exc
+
+    def execute(self, task: Any, script: str, external_context: dict[str, Any] | None = None) -> bool:
+        try:
+            return bool(super().execute(task, script, external_context))
+        except (WorkflowTaskException, BudgetExceeded) as exc:
+            failure = _budget_failure(exc, task, _("El script de «%(element)s» superó %(limit)s."))
+            if failure is None:
+                raise
+            raise failure from exc
+
     def call_service(self, task: Any, operation_name: str | None = None,
                      operation_params: dict[str, Any] | None = None, **kwargs: Any) -> str:
         params = {name: spec["value"] for name, spec in (operation_params or {}).items()}
@@ -190,4 +494,5 @@ class EngineScriptEngine(PythonScriptEngine):  # type: ignore[misc]  # SpiffWork
             ) from exc
 
 
-__all__ = ["EngineScriptEngine", "ScriptError", "ServiceTaskError", "check_json_data"]
+__all__ = ["Budget", "BudgetExceeded", "EngineScriptEngine", "ScriptError", "ServiceTaskError",
+           "check_json_data", "step_deadline"]

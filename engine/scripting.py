@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from django.utils.translation import gettext as _
 from RestrictedPython.compile import compile_restricted_eval, compile_restricted_exec
@@ -130,6 +130,8 @@ _PADDING = frozenset({"ljust", "rjust", "center", "zfill"})
 _WATCHED_METHODS = _PADDING | {"expandtabs", "replace", "format", "format_map", "join",
                                "append", "extend", "insert"}
 _DIGITS = re.compile(r"\d+")
+# A run may build, in all, this many times SCRIPT_MAX_VALUE_BYTES.
+BUILT_FACTOR = 10
 
 
 class Budget:
@@ -137,12 +139,18 @@ class Budget:
     the compiled code calls (see `_BudgetTransformer`). One budget per run, never shared
     between threads."""
 
-    __slots__ = ("deadline", "left", "max_bytes", "max_operations", "seconds", "step_bound")
+    __slots__ = ("_fresh", "built", "deadline", "left", "max_built", "max_bytes", "max_operations",
+                 "seconds", "step_bound")
 
     def __init__(self, limits: ScriptLimits) -> None:
         self.max_operations = limits.operations
         self.left = limits.operations
         self.max_bytes = limits.value_bytes
+        # Bytes built by operators and growing methods in all: many values each under the
+        # cap (a list of a million fresh 10 kB strings) would still exhaust memory.
+        self.built = 0
+        self.max_built = BUILT_FACTOR * limits.value_bytes
+        self._fresh: dict[int, range] = {}
         deadline = time.monotonic() + limits.seconds
         step = step_deadline.get()
         self.step_bound = step is not None and step < deadline
@@ -176,6 +184,8 @@ class Budget:
                                  % {"s": seconds_text(self.seconds)})
 
     def getiter(self, ob: Any) -> Iterator[Any]:
+        if type(ob) is range and self._fresh.pop(id(ob), None) is ob:
+            return self._clocked(iter(ob))
         if isinstance(ob, list | tuple | str | dict | set | frozenset | range) and len(ob) <= _CHARGE_AT_ONCE:
             self.charge(len(ob))
             return iter(ob)
@@ -187,13 +197,20 @@ class Budget:
             tick()
             yield item
 
-    def range(self, *args: Any) -> range:
-        # range() is consumed in C by sum(), list(), sorted()...: refuse one longer than the
-        # whole operations budget before anything iterates it.
+    def guarded_range(self, *args: Any) -> range:
+        # range() is consumed in C by sum(), list(), sorted()...: it costs its length when
+        # it is made. The first `for` over it is then free of charge (only the clock is
+        # read); any later one pays again.
         result = range(*args)
-        if len(result) > self.max_operations:
-            raise BudgetExceeded(operations_limit(self.max_operations))
+        self.charge(len(result))
+        self._fresh[id(result)] = result
         return result
+
+    def _clocked(self, iterator: Iterator[Any]) -> Iterator[Any]:
+        for count, item in enumerate(iterator, 1):
+            if not count & (_CLOCK_EVERY - 1):
+                self._check()
+            yield item
 
     # value sizes
 
@@ -204,6 +221,18 @@ class Budget:
     def check_size(self, value: Any) -> Any:
         if _size(value) > self.max_bytes:
             raise self.too_big()
+        return value
+
+    def account(self, value: Any) -> Any:
+        """Check a value an operator or method built, and add it to the run's total."""
+        size = _size(value)
+        if size > self.max_bytes:
+            raise self.too_big()
+        self.built += size
+        if self.built > self.max_built:
+            raise BudgetExceeded(
+                _("el límite de %(n)s bytes construidos en total (%(k)s × SCRIPT_MAX_VALUE_BYTES)")
+                % {"n": thousands(self.max_built), "k": BUILT_FACTOR})
         return value
 
     def _expect(self, estimate: float) -> None:
@@ -240,7 +269,7 @@ class Budget:
 
     def binop(self, op: str, a: Any, b: Any) -> Any:
         self._before(op, a, b)
-        return self.check_size(_BINOPS[op](a, b))
+        return self.account(_BINOPS[op](a, b))
 
     def inplacevar(self, op: str, x: Any, y: Any) -> Any:
         try:
@@ -248,15 +277,15 @@ class Budget:
         except KeyError:
             raise ScriptError(_("Operador no permitido en scripts: %(op)s") % {"op": op}) from None
         self._before(op[:-1], x, y)
-        return self.check_size(function(x, y))
+        return self.account(function(x, y))
 
-    def pow(self, base: Any, exp: Any, mod: Any = None) -> Any:
+    def guarded_pow(self, base: Any, exp: Any, mod: Any = None) -> Any:
         if mod is not None:
             return pow(base, exp, mod)
         return self.binop("**", base, exp)
 
-    def getattr(self, obj: Any, name: str, *default: Any) -> Any:
-        value = safer_getattr(obj, name, *default)
+    def guarded_getattr(self, obj: Any, name: str, *default: Any) -> Any:
+        value = safer_getattr(obj, name, *default)  # type: ignore[no-untyped-call]  # RestrictedPython is untyped
         if name in _WATCHED_METHODS and isinstance(obj, str | bytes | bytearray | list):
             return self._watched(obj, name, value)
         return value
@@ -274,17 +303,22 @@ class Budget:
             elif name in ("format", "format_map"):
                 self._template(obj, ())
             result = method(*args, **kwargs)
-            self.check_size(obj if result is None else result)
+            if result is None:  # append, extend, insert: the list grew by its arguments
+                self.check_size(obj)
+                for arg in args:
+                    self.account(arg)
+            else:
+                self.account(result)
             return result
         return call
 
     def guards(self) -> dict[str, Any]:
         builtins = dict(_BASE_BUILTINS)
-        builtins["range"] = self.range
-        builtins["pow"] = self.pow
+        builtins["range"] = self.guarded_range
+        builtins["pow"] = self.guarded_pow
         return {
             "__builtins__": builtins,
-            "_getattr_": self.getattr,
+            "_getattr_": self.guarded_getattr,
             "_getitem_": _getitem,
             "_getiter_": self.getiter,
             "_write_": full_write_guard,
@@ -304,7 +338,10 @@ _GUARDED_BINOPS: dict[type[ast.operator], str] = {
 }
 
 
-def _located(node: Any, like: ast.AST) -> Any:
+_Node = TypeVar("_Node", bound=ast.AST)
+
+
+def _located(node: _Node, like: ast.AST) -> _Node:
     for child in ast.walk(node):
         ast.copy_location(child, like)
     return node
@@ -314,7 +351,7 @@ def _call(name: str, args: list[ast.expr], like: ast.AST) -> ast.Call:
     return _located(ast.Call(func=ast.Name(name, ast.Load()), args=args, keywords=[]), like)
 
 
-class _BudgetTransformer(RestrictingNodeTransformer):  # type: ignore[misc]  # RestrictedPython's visitor is untyped
+class _BudgetTransformer(RestrictingNodeTransformer):
     """RestrictedPython's checks plus the budget's counters. The nodes added here come
     after RestrictedPython visited the code, so its refusal of `_` names still applies
     to everything the diagram wrote."""
@@ -323,22 +360,30 @@ class _BudgetTransformer(RestrictingNodeTransformer):  # type: ignore[misc]  # R
         return _located(ast.Expr(_call("_tick_", [], like)), like)
 
     def visit_While(self, node: ast.While) -> Any:
-        node = super().visit_While(node)
+        visited = super().visit_While(node)
+        assert isinstance(visited, ast.While)
+        node = visited
         node.body.insert(0, self._tick(node))
         return node
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
-        node = super().visit_FunctionDef(node)
+        visited = super().visit_FunctionDef(node)
+        assert isinstance(visited, ast.FunctionDef)
+        node = visited
         node.body.insert(0, self._tick(node))
         return node
 
     def visit_Lambda(self, node: ast.Lambda) -> Any:
-        node = super().visit_Lambda(node)
+        visited = super().visit_Lambda(node)
+        assert isinstance(visited, ast.Lambda)
+        node = visited
         node.body = _call("_tickv_", [node.body], node)
         return node
 
     def visit_BinOp(self, node: ast.BinOp) -> Any:
-        node = super().visit_BinOp(node)
+        visited = super().visit_BinOp(node)
+        assert isinstance(visited, ast.BinOp)
+        node = visited
         op = _GUARDED_BINOPS.get(type(node.op))
         if op is None:
             return node

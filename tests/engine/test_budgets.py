@@ -57,6 +57,8 @@ def test_endless_while_loop_ends_at_the_operations_budget(user, budgets):
     "def f(n):\n    return f(n - 1) + f(n - 1) if n else 1\nx = f(60)",
     "f = lambda n: f(n - 1) + f(n - 1) if n else 1\nx = f(60)",
     "x = 0\nfor i in range(100):\n    for j in range(100):\n        for k in range(100):\n            x += 1",
+    "r = range(15_000)\nfor a in r:\n    for b in r:\n        pass",
+    "x = [len(list(range(10_000))) for i in range(10)]",
 ])
 def test_operation_heavy_scripts_end_at_the_operations_budget(user, budgets, script):
     """Loops, comprehensions, recursion and C-consumed ranges all count against the same budget."""
@@ -116,6 +118,18 @@ def test_task_data_over_the_cap_is_not_stored(user, budgets):
     incident = incident_of(inst)
     assert incident.message == ("El script de «Calcular promedio» superó el límite de 100.000 bytes de "
                                 "datos de la tarea (SCRIPT_MAX_VALUE_BYTES).")
+    assert_rolled_back(inst)
+
+
+def test_many_values_under_the_cap_are_refused_in_total(user, budgets):
+    """Fresh values each under the cap still count: a run builds at most ten times the cap in
+    all (a list of many large fresh strings would exhaust memory otherwise)."""
+    script = "x = []\nfor i in range(2000):\n    x.append('a' * 1000)"
+    inst, _fill, failed = run_to_calc(diagram(script=xml_text(script)), user)
+    assert failed is not None
+    incident = incident_of(inst)
+    assert incident.message == ("El script de «Calcular promedio» superó el límite de 1.000.000 bytes "
+                                "construidos en total (10 × SCRIPT_MAX_VALUE_BYTES).")
     assert_rolled_back(inst)
 
 

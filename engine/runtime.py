@@ -25,11 +25,12 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.util.task import TaskState
 
 from . import calendar as business_calendar
+from .budgets import step_deadline, step_time_limit
 from .conf import step_max_seconds
 from .errors import ConflictError, EngineError, ServiceTaskError
 from .models import AuditAction, AuditEvent, HumanTask, ProcessDefinition, ProcessInstance
 from .registry import ServiceContext, registry
-from .scripting import EngineScriptEngine, step_deadline, step_time_limit
+from .scripting import EngineScriptEngine
 from .serialization import all_tasks, all_workflows, prune_history, restore_workflow, unreachable_tasks
 from .specs import LoadedSpec, load_spec
 

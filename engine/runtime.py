@@ -76,6 +76,8 @@ class StepContext:
     # Open human-task rows, when the action already read (and locked) them.
     open_rows: list[HumanTask] | None = None
     completed: bool = False  # the workflow reached its end (set by run_engine)
+    # Called before every task the engine runs (set by run_engine: the step's time budget).
+    before_task: Callable[[Any], None] | None = None
     keep_incident: bool = False  # an incident that only a retry can settle is still open
 
     @property
@@ -259,6 +261,12 @@ def _run_passes(ctx: StepContext, before_task: Callable[[Any], None]) -> None:
         previous = ready
 
 
+def engine_steps(ctx: StepContext) -> None:
+    """Run automatic work until the workflow waits, within the step's budget and pruning
+    as it goes. For an `act` passed to run_engine (in place of wf.do_engine_steps())."""
+    _run_passes(ctx, ctx.before_task or (lambda task: setattr(ctx, "current_task", task)))
+
+
 def run_engine(ctx: StepContext, act: Callable[[], None] | None = None) -> None:
     """Run `act` and then the engine until it waits. Any failure becomes EngineFailure.
 
@@ -279,6 +287,7 @@ def run_engine(ctx: StepContext, act: Callable[[], None] | None = None) -> None:
                 % {"limit": step_time_limit(limit),
                    "element": task.task_spec.bpmn_name or task.task_spec.bpmn_id or task.task_spec.name})
 
+    ctx.before_task = before_task
     token = _current.set(ctx)
     deadline_token = step_deadline.set(deadline)
     try:

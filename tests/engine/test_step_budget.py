@@ -70,3 +70,37 @@ def test_step_budget_reaches_inside_a_script(user, settings):
     assert incident.message == ("El script de «Calcular promedio» superó el límite de tiempo del paso "
                                 "(STEP_MAX_SECONDS).")
     assert [t.element_id for t in open_tasks(inst)] == ["fill"]
+
+
+FILL = '<bpmn:userTask id="fill" name="Indicar vueltas"/>'
+TIMER = ('<bpmn:intermediateCatchEvent id="fill" name="Esperar una hora"><bpmn:timerEventDefinition>'
+         '<bpmn:timeDuration>"PT1H"</bpmn:timeDuration></bpmn:timerEventDefinition>'
+         '</bpmn:intermediateCatchEvent>')
+
+
+def test_timer_step_into_an_endless_loop_ends_at_the_step_budget(user, settings):
+    """A timer that fires into an endless loop of scripts is stopped by STEP_MAX_SECONDS too: the
+    timer step rolls back (the timer still waits) and leaves an incident naming the budget."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from .conftest import DIAGRAMS
+
+    settings.ENGINE = {**settings.ENGINE, "STEP_MAX_SECONDS": 1}
+    content = (DIAGRAMS / "script_loop.bpmn").read_text(encoding="utf-8")
+    assert FILL in content
+    services.deploy(content=content.replace(FILL, TIMER), source="timer_loop.bpmn")
+    inst = services.start(key="script_loop", data={"n": 10**15}, started_by=user)
+    inst.refresh_from_db()
+    due, state_before = inst.next_timer_at, inst.state
+    assert due is not None
+    with time_machine.travel(timezone.now() + timedelta(hours=2), tick=True):
+        assert services.fire_due_timers() == [inst.pk]
+    inst.refresh_from_db()
+    assert inst.status == InstanceStatus.INCIDENT
+    incident = Incident.objects.get(instance=inst, resolved_at__isnull=True)
+    assert incident.step_kind == "timer"
+    assert "STEP_MAX_SECONDS" in incident.message
+    assert (inst.state, inst.next_timer_at) == (state_before, due)

@@ -125,7 +125,7 @@ BUILT_FACTOR = 10
 
 class Budget:
     """What one run of a script or expression may spend; its methods are the guards
-    the compiled code calls (see `_BudgetTransformer`). One budget per run, never shared
+    the compiled code calls (see `BudgetTransformer`). One budget per run, never shared
     between threads."""
 
     __slots__ = ("_fresh", "built", "deadline", "left", "max_built", "max_bytes", "max_operations",

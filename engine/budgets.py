@@ -23,6 +23,7 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from RestrictedPython.Guards import (
     full_write_guard,
     guarded_iter_unpack_sequence,
@@ -77,6 +78,11 @@ def thousands(number: int) -> str:
     return f"{number:,}".replace(",", ".")
 
 
+def _plural(seconds: float) -> int:
+    """The count ngettext chooses the form by: 1 for exactly one second."""
+    return 1 if seconds == 1 else 2
+
+
 def seconds_text(seconds: float) -> str:
     return f"{seconds:g}".replace(".", ",")
 
@@ -86,7 +92,9 @@ def operations_limit(limit: int) -> str:
 
 
 def step_time_limit(seconds: float) -> str:
-    return _("el límite de %(s)s segundos por paso (STEP_MAX_SECONDS)") % {"s": seconds_text(seconds)}
+    return ngettext("el límite de %(s)s segundo por paso (STEP_MAX_SECONDS)",
+                    "el límite de %(s)s segundos por paso (STEP_MAX_SECONDS)",
+                    _plural(seconds)) % {"s": seconds_text(seconds)}
 
 
 def _size(value: Any) -> int:
@@ -169,8 +177,9 @@ class Budget:
         if time.monotonic() > self.deadline:
             if self.step_bound:
                 raise BudgetExceeded(_("el límite de tiempo del paso (STEP_MAX_SECONDS)"))
-            raise BudgetExceeded(_("el límite de %(s)s segundos (SCRIPT_MAX_SECONDS)")
-                                 % {"s": seconds_text(self.seconds)})
+            raise BudgetExceeded(ngettext("el límite de %(s)s segundo (SCRIPT_MAX_SECONDS)",
+                                          "el límite de %(s)s segundos (SCRIPT_MAX_SECONDS)",
+                                          _plural(self.seconds)) % {"s": seconds_text(self.seconds)})
 
     def getiter(self, ob: Any) -> Iterator[Any]:
         if type(ob) is range and self._fresh.pop(id(ob), None) is ob:

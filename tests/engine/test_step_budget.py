@@ -49,7 +49,7 @@ def test_unbounded_loop_ends_at_the_step_budget(user, settings):
     inst.refresh_from_db()
     assert inst.status == InstanceStatus.INCIDENT
     incident = Incident.objects.get(instance=inst, resolved_at__isnull=True)
-    assert "el límite de 1 segundos por paso (STEP_MAX_SECONDS)" in incident.message
+    assert "el límite de 1 segundo por paso (STEP_MAX_SECONDS)" in incident.message
     assert incident.element_id in {"merge", "inc", "again"}
     assert "STEP_MAX_SECONDS" in str(info.value)
     assert inst.state == state_before

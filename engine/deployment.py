@@ -15,7 +15,16 @@ from .conf import engine_settings, max_bpmn_bytes
 from .errors import DeploymentError, NotFoundError
 from .models import AuditAction, AuditEvent, ProcessDefinition
 from .registry import DirectoryFormCatalogue, registry
-from .specs import FormCheck, ParsedFile, message_start_names, parse_file, start_info, validate_file, validate_start
+from .specs import (
+    FormCheck,
+    ParsedFile,
+    loop_warnings,
+    message_start_names,
+    parse_file,
+    start_info,
+    validate_file,
+    validate_start,
+)
 
 
 @dataclass(frozen=True)
@@ -24,6 +33,9 @@ class DeployResult:
     version: int
     created: bool
     definition: ProcessDefinition
+    # Problems that do not stop the deployment (Spanish, each naming its element), e.g. a
+    # loop that no person, timer or message interrupts.
+    warnings: tuple[str, ...] = ()
 
 
 def _missing_form(key: str) -> str:
@@ -106,6 +118,7 @@ def _deploy_parsed(parsed: ParsedFile, content: bytes | str, *, source: str, dep
         raise DeploymentError(problems)
     text = content.decode("utf-8") if isinstance(content, bytes) else content
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    warnings = loop_warnings(parsed)
     results = []
     with transaction.atomic():
         for pid in parsed.process_ids:
@@ -114,7 +127,8 @@ def _deploy_parsed(parsed: ParsedFile, content: bytes | str, *, source: str, dep
                 .filter(key=pid).order_by("-version").first()
             )
             if latest is not None and latest.sha256 == digest:
-                results.append(DeployResult(pid, latest.version, False, latest))
+                results.append(DeployResult(pid, latest.version, False, latest,
+                                            tuple(warnings.get(pid, ()))))
                 continue
             definition = ProcessDefinition.objects.create(
                 key=pid,
@@ -134,7 +148,8 @@ def _deploy_parsed(parsed: ParsedFile, content: bytes | str, *, source: str, dep
                 data={"key": pid, "version": definition.version, "sha256": digest,
                       "source": source},
             )
-            results.append(DeployResult(pid, definition.version, True, definition))
+            results.append(DeployResult(pid, definition.version, True, definition,
+                                        tuple(warnings.get(pid, ()))))
     return results
 
 

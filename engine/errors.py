@@ -46,5 +46,14 @@ class ScriptError(EngineError):
     """A script or expression was refused by the sandbox or failed."""
 
 
+class BudgetExceeded(ScriptError):
+    """A script, an expression or a whole step ran past one of its budgets. `limit` names
+    the budget in Spanish ("el límite de 1.000.000 operaciones (SCRIPT_MAX_OPERATIONS)")."""
+
+    def __init__(self, limit: str):
+        self.limit = limit
+        super().__init__(limit)
+
+
 class MessageNotDelivered(EngineError):
     """No waiting instance or message start event accepts the message."""

@@ -9,6 +9,7 @@ step's transaction and `engine.persistence` saves what they produced.
 from __future__ import annotations
 
 import json
+import time
 import traceback
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -24,6 +25,8 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.util.task import TaskState
 
 from . import calendar as business_calendar
+from .budgets import step_deadline, step_time_limit
+from .conf import step_max_seconds
 from .errors import ConflictError, EngineError, ServiceTaskError
 from .models import AuditAction, AuditEvent, HumanTask, ProcessDefinition, ProcessInstance
 from .registry import ServiceContext, registry
@@ -73,6 +76,8 @@ class StepContext:
     # Open human-task rows, when the action already read (and locked) them.
     open_rows: list[HumanTask] | None = None
     completed: bool = False  # the workflow reached its end (set by run_engine)
+    # Called before every task the engine runs (set by run_engine: the step's time budget).
+    before_task: Callable[[Any], None] | None = None
     keep_incident: bool = False  # an incident that only a retry can settle is still open
 
     @property
@@ -195,24 +200,104 @@ def _names(tasks: Any) -> str:
     return ", ".join(sorted({t.task_spec.bpmn_id or t.task_spec.name for t in tasks}))
 
 
-def run_engine(ctx: StepContext, act: Callable[[], None] | None = None) -> None:
-    """Run `act` and then the engine until it waits. Any failure becomes EngineFailure."""
+# Automatic work the engine may still find after a pass of do_engine_steps: a loop of
+# scripts and gateways runs until the library's iterator stops seeing its tasks (depth
+# 1000), so the step prunes and runs another pass.
+_LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+
+
+def _ready_automatic(wf: BpmnWorkflow) -> set[UUID]:
+    return {t.id for t in all_tasks(wf) if t.state == TaskState.READY and not t.task_spec.manual}
+
+
+def _refuse_unreachable(wf: BpmnWorkflow, stuck: list[Any]) -> None:
+    if stuck:
+        raise EngineError(
+            _("El flujo tiene tareas pendientes que el motor ya no alcanza (árbol de tareas "
+              "con más de 1000 niveles): %(names)s. No se marca como completado.")
+            % {"names": _names(stuck)}
+        )
+
+
+# Tasks run in one pass before the step prunes: the library walks the whole tree for every
+# task it runs, so a long loop costs the square of its length unless pruned as it goes.
+PASS_TASKS = 200
+
+
+class _Pause(Exception):
+    """Internal: raised before a task runs to end a pass (the task stays READY)."""
+
+
+def _run_passes(ctx: StepContext, before_task: Callable[[Any], None]) -> None:
+    """do_engine_steps until no automatic task is READY, pruning history between passes."""
     wf = ctx.wf
+    previous: set[UUID] | None = None
+    ran = 0
+
+    def counted(task: Any) -> None:
+        nonlocal ran
+        before_task(task)
+        ran += 1
+        if ran > PASS_TASKS:
+            raise _Pause
+
+    while True:
+        ran = 0
+        try:
+            wf.do_engine_steps(will_complete_task=counted)
+        except _Pause:
+            prune_history(wf, keep=PRUNE_KEEP)
+            continue
+        prune_history(wf, keep=PRUNE_KEEP)
+        ready = _ready_automatic(wf)
+        if not ready:
+            return
+        if ready == previous:
+            # Another pass would run nothing new: the library no longer reaches them.
+            _refuse_unreachable(wf, unreachable_tasks(wf))
+            raise EngineError(
+                _("El motor no puede avanzar las tareas automáticas listas: %(names)s.")
+                % {"names": _names(t for t in all_tasks(wf) if t.id in ready)})
+        previous = ready
+
+
+def engine_steps(ctx: StepContext) -> None:
+    """Run automatic work until the workflow waits, within the step's budget and pruning
+    as it goes. For an `act` passed to run_engine (in place of wf.do_engine_steps())."""
+    _run_passes(ctx, ctx.before_task or (lambda task: setattr(ctx, "current_task", task)))
+
+
+def run_engine(ctx: StepContext, act: Callable[[], None] | None = None) -> None:
+    """Run `act` and then the engine until it waits. Any failure becomes EngineFailure.
+
+    The engine part of the step has a time budget (STEP_MAX_SECONDS), checked before every
+    task the engine runs and, through `step_deadline`, inside every script. After it, an
+    unfinished workflow must have something that can move it (a READY or WAITING task, a
+    started one): otherwise the step fails instead of leaving the instance waiting for ever.
+    """
+    wf = ctx.wf
+    limit = step_max_seconds()
+    deadline = time.monotonic() + limit
+
+    def before_task(task: Any) -> None:
+        ctx.current_task = task
+        if time.monotonic() > deadline:
+            raise EngineError(
+                _("El paso superó %(limit)s; se detuvo antes de «%(element)s».")
+                % {"limit": step_time_limit(limit),
+                   "element": task.task_spec.bpmn_name or task.task_spec.bpmn_id or task.task_spec.name})
+
+    ctx.before_task = before_task
     token = _current.set(ctx)
+    deadline_token = step_deadline.set(deadline)
     try:
         if act is not None:
             act()
-        wf.do_engine_steps(will_complete_task=lambda t: setattr(ctx, "current_task", t))
+        _run_passes(ctx, before_task)
         ctx.current_task = None
-        prune_history(wf, keep=PRUNE_KEEP)
         # A tree holding fewer than 1000 tasks cannot be 1000 levels deep.
-        stuck = unreachable_tasks(wf) if sum(len(w.tasks) for w in all_workflows(wf)) >= 1000 else []
-        if stuck:
-            raise EngineError(
-                _("El flujo tiene tareas pendientes que el motor ya no alcanza (árbol de tareas "
-                  "con más de 1000 niveles): %(names)s. No se marca como completado.")
-                % {"names": _names(stuck)}
-            )
+        _refuse_unreachable(
+            wf, unreachable_tasks(wf) if sum(len(w.tasks) for w in all_workflows(wf)) >= 1000 else [])
         ctx.completed = bool(wf.is_completed())
         if ctx.completed:
             pending = [t for t in all_tasks(wf) if t.has_state(TaskState.READY | TaskState.WAITING)]
@@ -221,12 +306,17 @@ def run_engine(ctx: StepContext, act: Callable[[], None] | None = None) -> None:
                     _("El flujo parece terminado pero quedan tareas pendientes: %(names)s.")
                     % {"names": _names(pending)}
                 )
+        elif not any(t.has_state(_LIVE) for t in all_tasks(wf)):
+            raise EngineError(
+                _("El flujo quedó detenido sin tareas, temporizadores ni mensajes pendientes: "
+                  "nada podría moverlo. No se guarda así."))
         ctx.thrown.extend(wf.get_events())
     except (DatabaseError, ConflictError):
         raise
     except Exception as exc:  # noqa: BLE001 - every engine failure becomes an incident
         raise EngineFailure(exc, _element_of(exc, ctx)) from exc
     finally:
+        step_deadline.reset(deadline_token)
         _current.reset(token)
 
 

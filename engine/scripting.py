@@ -4,94 +4,33 @@ Scripts and expressions (gateway conditions, timer expressions, service paramete
 compiled with RestrictedPython, which rejects imports, dunder attribute access and the
 `exec`/`open` family at compile time; at run time only the whitelisted builtins below and
 the functions the product registered are reachable. Task data must stay JSON data.
+
+Every run also has a budget of operations, time and value sizes (`engine.budgets`).
 """
 
 from __future__ import annotations
 
 import ast
 import json
-import math
-import operator
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 from django.utils.translation import gettext as _
 from RestrictedPython.compile import compile_restricted_eval, compile_restricted_exec
-from RestrictedPython.Guards import (
-    full_write_guard,
-    guarded_iter_unpack_sequence,
-    guarded_unpack_sequence,
-    safe_builtins,
-    safer_getattr,
-)
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from .errors import ConflictError, ScriptError, ServiceTaskError
-
-_EXTRA_BUILTINS: dict[str, Any] = {
-    "list": list,
-    "dict": dict,
-    "set": set,
-    "frozenset": frozenset,
-    "min": min,
-    "max": max,
-    "sum": sum,
-    "any": any,
-    "all": all,
-    "enumerate": enumerate,
-    "reversed": reversed,
-    "map": map,
-    "filter": filter,
-    "math": math,
-}
-
-_INPLACE: dict[str, Callable[[Any, Any], Any]] = {
-    "+=": operator.iadd,
-    "-=": operator.isub,
-    "*=": operator.imul,
-    "/=": operator.itruediv,
-    "//=": operator.ifloordiv,
-    "%=": operator.imod,
-    "**=": operator.ipow,
-    "|=": operator.ior,
-    "&=": operator.iand,
-}
-
-
-def _inplacevar(op: str, x: Any, y: Any) -> Any:
-    try:
-        return _INPLACE[op](x, y)
-    except KeyError:
-        raise ScriptError(_("Operador no permitido en scripts: %(op)s") % {"op": op}) from None
-
-
-def _getitem(obj: Any, key: Any) -> Any:
-    return obj[key]
-
-
-def _restricted_builtins() -> dict[str, Any]:
-    builtins = dict(safe_builtins)
-    builtins.update(_EXTRA_BUILTINS)
-    return builtins
-
-
-_GUARDS: dict[str, Any] = {
-    "_getattr_": safer_getattr,
-    "_getitem_": _getitem,
-    "_getiter_": iter,
-    "_write_": full_write_guard,
-    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
-    "_unpack_sequence_": guarded_unpack_sequence,
-    "_inplacevar_": _inplacevar,
-}
+from .budgets import Budget, BudgetTransformer, thousands
+from .conf import script_limits
+from .errors import BudgetExceeded, ConflictError, ScriptError, ServiceTaskError
 
 
 @lru_cache(maxsize=2048)
 def _compile(source: str, mode: str) -> Any:
-    result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(source)
+    compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
+    result = compiler(source, policy=BudgetTransformer)
     if result.errors:
         raise ScriptError(
             _("Script rechazado por el entorno seguro: %(errors)s") % {"errors": "; ".join(result.errors)})
@@ -103,27 +42,35 @@ def _compile(source: str, mode: str) -> Any:
     return result.code
 
 
-def check_json_data(data: dict[str, Any], where: str) -> None:
-    """Refuse task data that is not plain JSON (it could not be stored or audited)."""
+def check_json_data(data: dict[str, Any], where: str, max_bytes: int | None = None) -> None:
+    """Refuse task data that is not plain JSON (it could not be stored or audited), or
+    whose JSON is larger than `max_bytes` altogether."""
+    total = 0
     for key, value in data.items():
         try:
-            json.dumps(value, allow_nan=False)
+            total += len(json.dumps(value, allow_nan=False))
         except (TypeError, ValueError) as exc:
             raise ScriptError(
                 _("%(where)s: la variable '%(key)s' no es un dato JSON (%(type)s).")
                 % {"where": where, "key": key, "type": type(value).__name__}
             ) from exc
+        if max_bytes is not None and total > max_bytes:
+            raise BudgetExceeded(
+                _("el límite de %(n)s bytes de datos de la tarea (SCRIPT_MAX_VALUE_BYTES)")
+                % {"n": thousands(max_bytes)})
 
 
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]  # SpiffWorkflow has no type information
-    """Task-data environment whose code runs under RestrictedPython."""
+    """Task-data environment whose code runs under RestrictedPython, each run with its
+    own budget."""
 
     def __init__(self, functions: Callable[[], dict[str, Callable[..., Any]]]):
         super().__init__({})
         self._functions = functions
 
-    def _globals(self, context: dict[str, Any], external: dict[str, Any] | None) -> dict[str, Any]:
-        env: dict[str, Any] = {"__builtins__": _restricted_builtins(), **_GUARDS}
+    def _globals(self, context: dict[str, Any], external: dict[str, Any] | None,
+                 budget: Budget) -> dict[str, Any]:
+        env: dict[str, Any] = budget.guards()
         env.update(self._functions())
         env.update(external or {})
         env.update(context)
@@ -132,7 +79,9 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[
     def evaluate(self, expression: str, context: dict[str, Any],
                  external_context: dict[str, Any] | None = None) -> Any:
         code = _compile(expression.strip(), "eval")
-        return eval(code, self._globals(context, external_context))  # noqa: S307 - restricted code
+        budget = Budget(script_limits())
+        result = eval(code, self._globals(context, external_context, budget))  # noqa: S307 - restricted code
+        return budget.check_size(result)
 
     def execute(self, script: str, context: dict[str, Any],
                 external_context: dict[str, Any] | None = None) -> bool:
@@ -144,7 +93,9 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[
                 % {"names": ", ".join(sorted(clashes))}
             )
         code = _compile(script, "exec")
-        env = self._globals(context, external_context)
+        limits = script_limits()
+        budget = Budget(limits)
+        env = self._globals(context, external_context, budget)
         reserved = set(env) - set(context)
         exec(code, env)  # noqa: S102 - restricted code
         for key, value in env.items():
@@ -153,8 +104,25 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[
             context[key] = value
         for key in [k for k in context if k not in env]:
             del context[key]
-        check_json_data(context, "Script")
+        check_json_data(context, "Script", max_bytes=limits.value_bytes)
         return True
+
+
+def _label(task: Any) -> str:
+    spec = task.task_spec
+    return str(spec.bpmn_name or spec.bpmn_id or spec.name)
+
+
+def _budget_failure(exc: WorkflowTaskException | BudgetExceeded, task: Any,
+                    text: str) -> WorkflowTaskException | None:
+    """The incident-ready error for a budget overrun inside a script or expression, or
+    None when `exc` is another failure."""
+    # The library wraps the script's error without keeping it, except as the context of
+    # the exception it raises.
+    inner = exc if isinstance(exc, BudgetExceeded) else exc.__cause__ or exc.__context__
+    if not isinstance(inner, BudgetExceeded):
+        return None
+    return WorkflowTaskException(text % {"element": _label(task), "limit": inner.limit}, task=task)
 
 
 class EngineScriptEngine(PythonScriptEngine):  # type: ignore[misc]  # SpiffWorkflow has no type information
@@ -173,6 +141,24 @@ class EngineScriptEngine(PythonScriptEngine):  # type: ignore[misc]  # SpiffWork
     def validate(self, expression: str) -> None:
         _compile(expression.strip(), "eval")
 
+    def evaluate(self, task: Any, expression: str, external_context: dict[str, Any] | None = None) -> Any:
+        try:
+            return super().evaluate(task, expression, external_context)
+        except (WorkflowTaskException, BudgetExceeded) as exc:
+            failure = _budget_failure(exc, task, _("La expresión de «%(element)s» superó %(limit)s."))
+            if failure is None:
+                raise
+            raise failure from exc
+
+    def execute(self, task: Any, script: str, external_context: dict[str, Any] | None = None) -> bool:
+        try:
+            return bool(super().execute(task, script, external_context))
+        except (WorkflowTaskException, BudgetExceeded) as exc:
+            failure = _budget_failure(exc, task, _("El script de «%(element)s» superó %(limit)s."))
+            if failure is None:
+                raise
+            raise failure from exc
+
     def call_service(self, task: Any, operation_name: str | None = None,
                      operation_params: dict[str, Any] | None = None, **kwargs: Any) -> str:
         params = {name: spec["value"] for name, spec in (operation_params or {}).items()}
@@ -190,4 +176,4 @@ class EngineScriptEngine(PythonScriptEngine):  # type: ignore[misc]  # SpiffWork
             ) from exc
 
 
-__all__ = ["EngineScriptEngine", "ScriptError", "ServiceTaskError", "check_json_data"]
+__all__ = ["BudgetExceeded", "EngineScriptEngine", "ScriptError", "ServiceTaskError", "check_json_data"]

@@ -40,7 +40,7 @@ from .models import (
     StepKind,
 )
 from .persistence import lock_instance
-from .runtime import StepContext, json_safe, run_engine
+from .runtime import StepContext, engine_steps, json_safe, run_engine
 from .selectors import element_states, task_data
 from .step import Act, run_step, status_conflict
 from .timers import fire_due_timers, timer_act
@@ -338,7 +338,7 @@ def _start_again(message: list[Any] | None) -> Act:
     def act(ctx: StepContext) -> None:
         def run() -> None:
             if message:
-                ctx.wf.do_engine_steps()
+                engine_steps(ctx)
                 ctx.wf.send_event(BpmnEvent(
                     MessageEventDefinition(message[0]), payload=message[1],
                     correlations=message[2] or {}))

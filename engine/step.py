@@ -36,6 +36,7 @@ from .registry import registry
 from .runtime import (
     EngineFailure,
     StepContext,
+    engine_steps,
     fetch_xml,
     load_workflow,
     loaded_spec,
@@ -142,7 +143,7 @@ def start_step(*, definition: ProcessDefinition, callees: dict[str, int], data: 
             def act() -> None:
                 if message is not None:
                     name, payload, correlations = message
-                    ctx.wf.do_engine_steps()
+                    engine_steps(ctx)
                     ctx.wf.send_event(BpmnEvent(
                         MessageEventDefinition(name), payload=payload, correlations=correlations))
                     ctx.record(AuditAction.MESSAGE, data={"message": name, "payload": payload})

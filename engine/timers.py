@@ -12,7 +12,7 @@ from SpiffWorkflow.util.task import TaskState
 from .errors import ConflictError, StepFailed
 from .messaging import deliver_thrown
 from .models import ACTIVE_STATUSES, AuditAction, ProcessInstance, StepKind
-from .runtime import StepContext, run_engine
+from .runtime import StepContext, engine_steps, run_engine
 from .serialization import all_tasks
 from .step import run_step
 
@@ -31,7 +31,7 @@ def timer_act(ctx: StepContext) -> None:
     def run() -> None:
         before = waiting_timers()
         wf.refresh_timers()
-        wf.do_engine_steps()
+        engine_steps(ctx)
         after = waiting_timers()
         for task_id, task in before.items():
             if task_id not in after or task.state != TaskState.WAITING:

@@ -257,6 +257,12 @@ ENGINE: dict[str, Any] = {
     "FORMS_DIR": BASE_DIR / "forms",
     "MAX_BPMN_BYTES": int(os.environ.get("ENGINE_MAX_BPMN_BYTES", str(2 * 1024 * 1024))),
     "SWEEP_SECONDS": int(os.environ.get("ENGINE_SWEEP_SECONDS", "60")),
+    # Budgets of diagram code (docs/engine.md, "Budgets"): per run of a script or
+    # expression, and for the engine part of a whole step.
+    "SCRIPT_MAX_OPERATIONS": int(os.environ.get("ENGINE_SCRIPT_MAX_OPERATIONS", "1000000")),
+    "SCRIPT_MAX_SECONDS": float(os.environ.get("ENGINE_SCRIPT_MAX_SECONDS", "5")),
+    "SCRIPT_MAX_VALUE_BYTES": int(os.environ.get("ENGINE_SCRIPT_MAX_VALUE_BYTES", str(10 * 1024 * 1024))),
+    "STEP_MAX_SECONDS": float(os.environ.get("ENGINE_STEP_MAX_SECONDS", "30")),
 }
 
 LOGGING = {

@@ -31,5 +31,7 @@ class Command(BaseCommand):
         for r in results:
             verb = "deployed" if r.created else "unchanged"
             self.stdout.write(f"{r.key} v{r.version}: {verb}")
+            for warning in r.warnings:
+                self.stdout.write(self.style.WARNING(f"  {_('aviso')}: {warning}"))
         if not results:
             self.stdout.write("No BPMN files found.")

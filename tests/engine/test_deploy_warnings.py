@@ -1,0 +1,67 @@
+"""Deployment warns, naming the elements, about loops that nothing waits in (no user task,
+timer or message): they run round after round within one step. A warning, not a refusal."""
+
+from __future__ import annotations
+
+import shutil
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from engine import services
+from engine.models import ProcessDefinition
+
+from .conftest import DIAGRAMS, deploy_diagram
+
+pytestmark = pytest.mark.django_db
+
+SCRIPT_LOOP = (DIAGRAMS / "script_loop.bpmn").read_text(encoding="utf-8")
+SCRIPT = '''<bpmn:scriptTask id="inc" name="Contar">
+      <bpmn:script>i = i + 1</bpmn:script>
+    </bpmn:scriptTask>'''
+
+
+def test_loop_of_scripts_and_gateways_deploys_with_a_warning_naming_its_elements():
+    """A loop only of scripts and gateways deploys, with one warning that names its elements."""
+    result = deploy_diagram("script_loop")
+    assert result.created and ProcessDefinition.objects.filter(key="script_loop").exists()
+    [warning] = result.warnings
+    assert "'again', 'inc', 'merge'" in warning
+    assert "«¿Otra vuelta?»" in warning
+    assert "no tiene tarea de usuario, temporizador ni mensaje" in warning
+
+
+def test_redeploying_an_unchanged_file_repeats_the_warning():
+    """The warning is about the file, so deploying it again unchanged still reports it."""
+    deploy_diagram("script_loop")
+    again = deploy_diagram("script_loop")
+    assert not again.created and len(again.warnings) == 1
+
+
+@pytest.mark.parametrize("name", ["robust_loop", "user_tasks", "timer_boundary_interrupting", "parallel"])
+def test_diagrams_without_such_loops_have_no_warning(name):
+    """A loop through a user task, or no loop at all, gives no warning."""
+    assert deploy_diagram(name).warnings == ()
+
+
+@pytest.mark.parametrize("waiting", [
+    '<bpmn:intermediateCatchEvent id="inc" name="Esperar"><bpmn:timerEventDefinition>'
+    '<bpmn:timeDuration>"PT1H"</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>',
+    '<bpmn:userTask id="inc" name="Contar a mano"/>',
+])
+def test_loop_through_a_timer_or_user_task_has_no_warning(waiting):
+    """The same loop with a timer or a user task in place of the script gives no warning."""
+    assert SCRIPT in SCRIPT_LOOP
+    [result] = services.deploy(content=SCRIPT_LOOP.replace(SCRIPT, waiting), source="loop.bpmn")
+    assert result.warnings == ()
+
+
+def test_deploy_command_prints_the_warning(tmp_path):
+    """`manage.py deploy_processes` deploys the file and prints its warning."""
+    shutil.copy(DIAGRAMS / "script_loop.bpmn", tmp_path / "script_loop.bpmn")
+    out = StringIO()
+    call_command("deploy_processes", str(tmp_path), stdout=out)
+    text = out.getvalue()
+    assert "script_loop v1: deployed" in text
+    assert "aviso" in text and "'again', 'inc', 'merge'" in text

@@ -152,3 +152,20 @@ def test_the_token_endpoints_are_in_the_openapi_document(client):
     assert "get" in paths["/api/v1/tokens/"]
     assert "delete" in paths["/api/v1/tokens/{id}/"]
     assert "post" in paths["/api/token/"]
+
+
+def test_the_tokens_page_lists_mine_and_revokes_by_post(director, officer, client):
+    """«Mis tokens de la API» (user menu) lists the user's live tokens by prefix and label
+    and revokes one with a POST; another user's token id is 404 and keeps working."""
+    mine = api_token_issue(user=director, label="integración")
+    theirs = api_token_issue(user=officer("director_ie", "0301234-0", username="otro"))
+    client.force_login(director)
+    page = client.get("/tokens-api/").content.decode()
+    assert f"{mine.key[:8]}…" in page and "integración" in page and theirs.key[:8] not in page
+    assert mine.key not in page
+    assert 'href="/tokens-api/"' in client.get("/").content.decode()
+    assert client.get(f"/tokens-api/{mine.token.pk}/revocar/").status_code == 405
+    assert client.post(f"/tokens-api/{theirs.token.pk}/revocar/").status_code == 404
+    response = client.post(f"/tokens-api/{mine.token.pk}/revocar/", follow=True)
+    assert "Se revocó el token" in response.content.decode()
+    assert call(mine.key).status_code == 401 and call(theirs.key).status_code == 200

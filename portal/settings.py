@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI / ReDoc served from local static files
     "axes",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "engine",
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -221,6 +223,28 @@ if not DEBUG:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy (django-csp): the browser runs, styles and shows only what the
+# portal itself serves. No 'unsafe-inline' or 'unsafe-eval' anywhere: templates carry no
+# inline <script>, <style> or style="" (htmx's own indicator <style> is switched off in
+# base.html). bpmn-js and Bootstrap's JavaScript set styles through the CSSOM
+# (element.style.x = ...), which CSP does not govern, so style-src-attr needs no
+# 'unsafe-inline' either; tests/portal/browser/test_csp.py fails on any violation.
+# data: images are Bootstrap's and Swagger UI's inline SVG icons (form-select arrow,
+# btn-close, checkbox tick), which a data: URL cannot turn into script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -87,6 +87,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After sessions and auth (its 413 page shows the navbar), before any view: CSRF's
+    # process_view would read the whole body.
+    "portal.shared.middleware.RequestSizeLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -193,6 +196,12 @@ STORAGES = {
     },
 }
 
+# Largest request body accepted, refused from its Content-Length before it is read
+# (portal.shared.middleware): one file at the absolute per-file cap (40 MB,
+# portal/schemaforms/files.py) and the rest of the form; each document field still has its
+# own, smaller limit (10 MB by default).
+MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(45 * 1024 * 1024)))
+
 # --- E-mail ---------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
@@ -292,5 +301,7 @@ LOGGING = {
         # WeasyPrint logs each rendering step ("Step 4 - Creating formatting structure").
         "weasyprint.progress": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # pypdf warns about every repaired cross-reference table of an uploaded PDF.
+        "pypdf": {"level": "ERROR"},
     },
 }

@@ -160,11 +160,16 @@ ACCOUNT_ACTIVATION_HOURS = int(os.environ.get("ACCOUNT_ACTIVATION_HOURS", "72"))
 # Working days (Peru's national holidays excluded) an alta/baja verification is due in;
 # when it passes, the verifier is reminded and the task is flagged to their supervisor.
 ACCOUNTS_VERIFICATION_WORKING_DAYS = int(os.environ.get("ACCOUNTS_VERIFICATION_WORKING_DAYS", "3"))
+# Login throttling (portal/core/throttle.py): AXES_FAILURE_LIMIT failures lock one
+# username from one address, AXES_IP_FAILURE_LIMIT failures across usernames lock the
+# address, both for AXES_COOLOFF_TIME; a lockout answers 429 (JSON under /api/).
+AXES_HANDLER = "portal.core.throttle.LoginThrottleHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_IP_FAILURE_LIMIT = int(os.environ.get("AXES_IP_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]  # the handler reads them in this order
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"  # a Spanish page, not a bare 429
+AXES_LOCKOUT_CALLABLE = "portal.core.throttle.lockout_response"  # Spanish page or JSON, not a bare 429
 # Idle timeout: a session unused for SESSION_COOKIE_AGE seconds (default one hour) ends;
 # every request renews it, so an officer at work is not logged out mid-form.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", "3600"))

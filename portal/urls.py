@@ -4,9 +4,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from portal.accounts.urls import root_urlpatterns as accounts_root_urlpatterns
+from portal.api.auth import TokenView
 
 admin.site.site_header = _("SIAGIE Flujos: administración")
 admin.site.site_title = _("SIAGIE Flujos")
@@ -22,7 +22,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
-    path("api/token/", obtain_auth_token, name="api-token"),
+    path("api/token/", TokenView.as_view(), name="api-token"),
     path("api/v1/", include("portal.api.urls")),
     path("avisos/", include("portal.notify.urls")),
     path("cuenta/", include("portal.accounts.urls")),

@@ -63,7 +63,8 @@ def test_templates_carry_no_inline_script_style_or_event_handler():
     """No page template has an inline <script>, <style>, style="" or on…="" attribute: the
     policy would refuse them (json_script's data block is not a script and is allowed)."""
     offenders = []
-    for path in sorted((BASE_DIR / "portal").rglob("templates/**/*.html")):
+    pages = [*(BASE_DIR / "portal").rglob("templates/**/*.html"), *(BASE_DIR / "engine").rglob("templates/**/*.html")]
+    for path in sorted(pages):
         if path.is_relative_to(EMAIL_TEMPLATES) or path in NONCED:
             continue
         text = DJANGO_COMMENT.sub("", path.read_text())

@@ -1,5 +1,6 @@
 # Two commands set everything up from a fresh clone (needs python3 >= 3.11, make, node/npm):
-#   make run    development portal + background worker on http://127.0.0.1:8000
+#   make run    development portal + background worker on http://127.0.0.1:8000 (PORT=8102 moves
+#               it, and the links in e-mails and actas with it)
 #   make test   the whole test suite on SQLite, then on a throwaway PostgreSQL
 # Re-runs reuse .venv and node_modules: stamp files re-install only when
 # pyproject.toml, constraints.txt or package-lock.json change.
@@ -12,6 +13,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Where e-mails and the acta de entrega link to: the address `make run` listens on
+# (settings.PORTAL_URL; override for a proxy, e.g. PORTAL_URL=https://flujos.example.pe).
+PORTAL_URL ?= http://$(HOST):$(PORT)
 PYTEST_ARGS ?=
 # Override to try `make run` before a command exists, e.g. WORKER_CMD='sleep infinity'.
 WORKER_CMD ?= $(PY) manage.py run_worker
@@ -49,12 +53,13 @@ setup: $(PY_STAMP) $(VENDOR_STAMP)
 
 # --- run --------------------------------------------------------------------------------
 run: export DEBUG := 1
+run: export PORTAL_URL := $(PORTAL_URL)
 run: setup
 	@mkdir -p "$${VAR_DIR:-var}/staticfiles"  # whitenoise warns when STATIC_ROOT is missing
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py deploy_processes
-	$(PY) manage.py seed_admin --base-url http://$(HOST):$(PORT)
-	$(PY) manage.py seed_demo --base-url http://$(HOST):$(PORT)
+	$(PY) manage.py seed_admin --base-url $(PORTAL_URL)
+	$(PY) manage.py seed_demo --base-url $(PORTAL_URL)
 	@echo "Starting the portal on http://$(HOST):$(PORT)/ and the worker; Ctrl-C stops both."
 	$(PY) scripts/run_together.py \
 		"$(PY) manage.py runserver $(HOST):$(PORT)" \

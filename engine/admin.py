@@ -71,6 +71,8 @@ class ProcessDefinitionAdmin(DefinitionAdminBase):
                     text = (_("%(key)s: versión %(version)s desplegada.") if r.created
                             else _("%(key)s: sin cambios (sigue la versión %(version)s)."))
                     messages.success(request, text % {"key": r.key, "version": r.version})
+                    for warning in r.warnings:  # e.g. a loop with nothing in it that waits
+                        messages.warning(request, warning)
                 return redirect("admin:engine_processdefinition_changelist")
         context = {**self.admin_site.each_context(request), "opts": self.model._meta,
                    "form": form, "problems": problems, "title": _("Desplegar BPMN")}

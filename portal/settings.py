@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI / ReDoc served from local static files
     "axes",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "engine",
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -84,6 +86,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After sessions and auth (its 413 page shows the navbar), before any view: CSRF's
+    # process_view would read the whole body.
+    "portal.shared.middleware.RequestSizeLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -156,11 +161,16 @@ ACCOUNT_ACTIVATION_HOURS = int(os.environ.get("ACCOUNT_ACTIVATION_HOURS", "72"))
 ACCOUNTS_VERIFICATION_WORKING_DAYS = int(os.environ.get("ACCOUNTS_VERIFICATION_WORKING_DAYS", "3"))
 # A new MINEDU user confirms receiving the account (step E) within these working days.
 ACCOUNTS_CONFIRMATION_WORKING_DAYS = int(os.environ.get("ACCOUNTS_CONFIRMATION_WORKING_DAYS", "3"))
+# Login throttling (portal/core/throttle.py): AXES_FAILURE_LIMIT failures lock one
+# username from one address, AXES_IP_FAILURE_LIMIT failures across usernames lock the
+# address, both for AXES_COOLOFF_TIME; a lockout answers 429 (JSON under /api/).
+AXES_HANDLER = "portal.core.throttle.LoginThrottleHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_IP_FAILURE_LIMIT = int(os.environ.get("AXES_IP_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]  # the handler reads them in this order
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"  # a Spanish page, not a bare 429
+AXES_LOCKOUT_CALLABLE = "portal.core.throttle.lockout_response"  # Spanish page or JSON, not a bare 429
 # Idle timeout: a session unused for SESSION_COOKIE_AGE seconds (default one hour) ends;
 # every request renews it, so an officer at work is not logged out mid-form.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", "3600"))
@@ -196,6 +206,12 @@ STORAGES = {
     },
 }
 
+# Largest request body accepted, refused from its Content-Length before it is read
+# (portal.shared.middleware): one file at the absolute per-file cap (40 MB,
+# portal/schemaforms/files.py) and the rest of the form; each document field still has its
+# own, smaller limit (10 MB by default).
+MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(45 * 1024 * 1024)))
+
 # --- E-mail ---------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
@@ -226,6 +242,28 @@ if not DEBUG:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy (django-csp): the browser runs, styles and shows only what the
+# portal itself serves. No 'unsafe-inline' or 'unsafe-eval' anywhere: templates carry no
+# inline <script>, <style> or style="" (htmx's own indicator <style> is switched off in
+# base.html). bpmn-js and Bootstrap's JavaScript set styles through the CSSOM
+# (element.style.x = ...), which CSP does not govern, so style-src-attr needs no
+# 'unsafe-inline' either; tests/portal/browser/test_csp.py fails on any violation.
+# data: images are Bootstrap's and Swagger UI's inline SVG icons (form-select arrow,
+# btn-close, checkbox tick), which a data: URL cannot turn into script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -246,6 +284,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",  # the default, kept
+        "portal.api.schema.document_page_not_found",
+    ],
 }
 
 # --- Background tasks (Django Tasks API; database backend) ----------------------------
@@ -279,5 +321,7 @@ LOGGING = {
         # WeasyPrint logs each rendering step ("Step 4 - Creating formatting structure").
         "weasyprint.progress": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # pypdf warns about every repaired cross-reference table of an uploaded PDF.
+        "pypdf": {"level": "ERROR"},
     },
 }

@@ -61,7 +61,10 @@ class ApiView(GenericAPIView):
 
     def query(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
         """The validated query-string filters (a bad value is a 400 with field errors)."""
-        serializer = serializer_class(data=self.request.query_params)
+        # A plain dict, not the QueryDict: DRF reads '' in form data as "not sent" for an
+        # optional field, so `until=` or `scope=` passed silently where the schema says a
+        # date or one of the choices. Filters that may be empty say so (allow_blank).
+        serializer = serializer_class(data=self.request.query_params.dict())
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 

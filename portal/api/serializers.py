@@ -75,9 +75,11 @@ class ErrorSerializer(serializers.Serializer):
 class FieldErrorsSerializer(serializers.Serializer):
     # A declared field, not Serializer.errors: DRF's metaclass takes declared fields off
     # the class; the stubs see a clash.
+    # Not required: a 400 that no field caused (malformed JSON, a rule of the org tree or
+    # the engine) carries only `detail`.
     errors = serializers.DictField(  # type: ignore[assignment]
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text=_("Mensajes por campo («__all__»: del formulario entero)."))
+        child=serializers.ListField(child=serializers.CharField()), required=False,
+        help_text=_("Mensajes por campo («__all__»: del formulario entero), cuando hay campos que corregir."))
     detail = serializers.CharField()
 
 

@@ -11,15 +11,18 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portal.api.base import ERRORS, ApiView, errors
 from portal.api.parsers import LimitedJSONParser
+from portal.api.serializers import ErrorSerializer
 
 from . import selectors, services
 from .models import ApiToken
+from .throttle import lockout_message, retry_after
 
 
 class TokenRequestSerializer(AuthTokenSerializer):
@@ -57,11 +60,21 @@ class TokenObtainView(ApiView):
     parser_classes = [LimitedJSONParser, FormParser, MultiPartParser]
     serializer_class = TokenRequestSerializer
 
-    @extend_schema(tags=["tokens"], summary=_("Obtener un token de la API"), request=TokenRequestSerializer,
-                   responses={200: IssuedTokenSerializer, 400: ERRORS[400], 413: ERRORS[413]})
+    @extend_schema(tags=["tokens"], summary=_("Obtener un token de la API"), request=TokenRequestSerializer, auth=[],
+                   responses={200: IssuedTokenSerializer, 400: ERRORS[400], 413: ERRORS[413],
+                              429: OpenApiResponse(ErrorSerializer, description=_(
+                                  "Demasiados intentos fallidos: la cuenta o la red quedó bloqueada "
+                                  "temporalmente (Retry-After)."))})
     def post(self, request: Request) -> Response:
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        try:
+            serializer.is_valid(raise_exception=True)
+        except ValidationError:
+            # django-axes marks a lockout on the request it was given, which its middleware
+            # never sees: answer it here as the login page does (429, Spanish, Retry-After).
+            if getattr(request, "axes_locked_out", False):
+                return Response({"detail": lockout_message(request)}, status=429, headers=retry_after(request))
+            raise
         issued = services.api_token_issue(user=serializer.validated_data["user"],
                                           label=serializer.validated_data.get("label", ""))
         return Response({"token": issued.key, "id": issued.token.pk, "expires_at": issued.token.expires_at})

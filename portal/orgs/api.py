@@ -31,7 +31,7 @@ User = get_user_model()
 # that holds a field); DRF's metaclass takes declared fields off the class, so they never meet.
 class UnitSerializer(serializers.ModelSerializer):
     parent: serializers.SlugRelatedField[OrgUnit] = serializers.SlugRelatedField(  # type: ignore[assignment]
-        slug_field="code", read_only=True)
+        slug_field="code", read_only=True, allow_null=True)  # null for MINEDU, the root
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta:

@@ -34,7 +34,9 @@ def unit_list(request: HttpRequest, scope: access.Scope) -> HttpResponse:
                              active={"si": True, "no": False}.get(filters.get("activa", "")))
     page = paginate(request, qs, per_page=UNITS_PER_PAGE)
     for unit in page["items"]:
-        unit.depth = max(unit.path.count("/") - 2, 0)
+        # A class per level (portal.css: .nivel-0 … .nivel-6), not style="": the CSP refuses
+        # inline style attributes.
+        unit.depth = min(max(unit.path.count("/") - 2, 0), 6)
     return render(request, "orgs/unit_list.html", {"form": form, "units": page, "filtered": bool(filters)})
 
 

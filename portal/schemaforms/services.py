@@ -26,14 +26,15 @@ from .files import (
     too_large_message,
 )
 from .models import Document
+from .pdfscan import pdf_refusal
 
 
 def document_store(*, file: Any, field_schema: Mapping[str, Any], user: Any) -> Document:
     """Check an uploaded file against its field and store it as a Document (the file in
     storage, then its row).
 
-    Raises UploadRejected when the file is empty, too large, or its content is not one of
-    the accepted types.
+    Raises UploadRejected when the file is empty, too large, its content is not one of
+    the accepted types, or it is a PDF with JavaScript or actions (pdfscan).
     """
     name = clean_filename(getattr(file, "name", "") or "")
     accept, max_bytes = file_options(field_schema)
@@ -60,6 +61,8 @@ def document_store(*, file: Any, field_schema: Mapping[str, Any], user: Any) -> 
         digest.update(chunk)
     if size == 0:
         raise UploadRejected(_("«%(name)s» está vacío.") % {"name": name})
+    if kind.mime == "application/pdf" and (refusal := pdf_refusal(file, name)):
+        raise UploadRejected(refusal)
 
     document = Document(
         id=uuid.uuid4(),

@@ -67,7 +67,7 @@ def baja(org, verifier):
 
 
 ROOT = Path(django_settings.BASE_DIR)
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\nstartxref\n0\n%%EOF\n"
 
 
 @dataclass(frozen=True)

@@ -190,7 +190,7 @@ def test_file_field_renders_accept_from_the_schema():
 def test_attached_document_is_named_and_kept_in_a_hidden_input(media, user):
     """After a failed submit the attached document's name shows and its UUID is re-sent."""
     form = load_form("adjuntos")
-    pdf = SimpleUploadedFile("oficio <2025>.pdf", b"%PDF-1.4\n%%EOF\n")
+    pdf = SimpleUploadedFile("oficio <2025>.pdf", b"%PDF-1.4\nstartxref\n0\n%%EOF\n")
     document = document_store(file=pdf, field_schema=form.schema["properties"]["oficio"], user=user)
 
     html = str(render_form(form, data={"oficio": str(document.id)}, errors={"foto": ["x"]}, user=user))
@@ -205,7 +205,7 @@ def test_attached_document_is_named_and_kept_in_a_hidden_input(media, user):
 def test_another_users_document_is_not_named(media, user, other_user):
     """A UUID of someone else's document in the data does not reveal its name."""
     form = load_form("adjuntos")
-    pdf = SimpleUploadedFile("expediente-secreto.pdf", b"%PDF-1.4\n%%EOF\n")
+    pdf = SimpleUploadedFile("expediente-secreto.pdf", b"%PDF-1.4\nstartxref\n0\n%%EOF\n")
     document = document_store(file=pdf, field_schema=form.schema["properties"]["oficio"], user=other_user)
 
     html = str(render_form(form, data={"oficio": str(document.id)}, user=user))

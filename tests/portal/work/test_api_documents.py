@@ -10,7 +10,7 @@ from portal.schemaforms.models import Document
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\nstartxref\n0\n%%EOF\n"
 
 
 OFICIO_BPMN = """<?xml version="1.0" encoding="UTF-8"?>

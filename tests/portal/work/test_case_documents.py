@@ -27,7 +27,7 @@ from .conftest import open_task
 pytestmark = pytest.mark.django_db
 
 FORMS = Path(__file__).parent / "forms"
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\nstartxref\n0\n%%EOF\n"
 LANES = """<bpmn:laneSet id="ls">
       <bpmn:lane id="l1" name="personal_ie"><bpmn:flowNodeRef>start</bpmn:flowNodeRef></bpmn:lane>
       <bpmn:lane id="l2" name="director_ie"><bpmn:flowNodeRef>revisar</bpmn:flowNodeRef>

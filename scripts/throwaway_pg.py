@@ -157,7 +157,6 @@ def database_url(socket_dir: Path, port: int) -> str:
 
 def start_cluster(bindir: Path, root: Path, port: int, account: pwd.struct_passwd | None) -> None:
     data = root / "data"
-    log = root / "server.log"
     if account is not None:
         _chown_tree(root, account)
     _server_cmd(
@@ -190,6 +189,13 @@ def start_cluster(bindir: Path, root: Path, port: int, account: pwd.struct_passw
             "full_page_writes = off\n"
             "max_connections = 100\n"
         )
+    start_server(bindir, root, account)
+
+
+def start_server(bindir: Path, root: Path, account: pwd.struct_passwd | None) -> None:
+    """Starts the server of an initialised cluster (again, after stop_cluster)."""
+    data = root / "data"
+    log = root / "server.log"
     _server_cmd(
         [
             str(bindir / "pg_ctl"),

@@ -33,6 +33,7 @@ ERRORS = {
     404: OpenApiResponse(ErrorSerializer, description=_("No existe o no le corresponde.")),
     409: OpenApiResponse(ErrorSerializer, description=_("Otra persona cambió el caso mientras tanto.")),
     413: OpenApiResponse(ErrorSerializer, description=_("El contenido enviado es demasiado grande.")),
+    422: OpenApiResponse(ErrorSerializer, description=_("La clave de idempotencia ya se usó con otros datos.")),
 }
 
 

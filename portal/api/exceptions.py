@@ -7,6 +7,7 @@ Registered as REST_FRAMEWORK["EXCEPTION_HANDLER"], so every API view answers ali
 - FormInvalid and request validation errors → 400
   {"errors": {"field": ["msg"]}, "detail": "Revise los campos marcados."};
 - engine ConflictError → 409 {"detail": ...};
+- ReplayMismatch (an Idempotency-Key reused with other data) → 422 {"detail": ...};
 - OrgError and any other EngineError → 400 {"detail": ...}.
 """
 
@@ -24,7 +25,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from engine.errors import ConflictError, EngineError, NotFoundError
 from portal.orgs.services import OrgError
-from portal.shared.errors import FormInvalid, NotAllowed, NotVisible
+from portal.shared.errors import FormInvalid, NotAllowed, NotVisible, ReplayMismatch
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -81,6 +82,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return field_errors_response(_flatten(exc.detail))
     if isinstance(exc, ConflictError):
         return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, ReplayMismatch):
+        return Response({"detail": str(exc)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
     if isinstance(exc, OrgError | EngineError):
         return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):

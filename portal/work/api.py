@@ -160,10 +160,12 @@ class ProcessStartView(ApiView):
                    parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
                                                 description="UUID; repetir la solicitud no crea otro expediente")],
                    responses={200: s.InstanceDetailSerializer, 201: s.InstanceDetailSerializer, 202: ACCEPTED,
-                              **errors(400, 403, 404, 413)})
+                              **errors(400, 403, 404, 413, 422)})
     def post(self, request: Request, key: str) -> Response:
         """An `Idempotency-Key` header (a UUID) makes a resent request return the case the
-        first one created (200) instead of starting a second one."""
+        first one created (200) instead of starting a second one; the same key with a
+        different body is refused (422). The key and the case are stored together: after
+        a crash with no answer, send the same request again."""
         body = self.body(s.StartRequestSerializer)
         key_header = request.headers.get("Idempotency-Key")
         if key_header is not None and parse_uuid(key_header.strip()) is None:

@@ -6,11 +6,14 @@ submission (a JSON object or a schemaforms FormPost), checks access first, reads
 validates it once, then acts. Errors:
 - NotVisible (404), NotAllowed (403) from portal.shared.errors,
 - FormInvalid (400, field errors in Spanish, with the typed values),
-- engine ConflictError (409: the task was taken or completed meanwhile).
+- engine ConflictError (409: the task was taken or completed meanwhile),
+- ReplayMismatch (422: a start token sent again with different data).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import uuid
 from collections.abc import Callable, Mapping
@@ -30,7 +33,7 @@ from portal.schemaforms.loader import FormError, field_schema_at, load_form
 from portal.schemaforms.models import Document
 from portal.schemaforms.services import document_store
 from portal.schemaforms.submission import FormPost, Submission, read_submission
-from portal.shared.errors import FormInvalid, NotAllowed, NotVisible
+from portal.shared.errors import FormInvalid, NotAllowed, NotVisible, ReplayMismatch
 
 from . import access
 from .models import CaseDocument, StartSubmission
@@ -107,33 +110,77 @@ class AlreadyStarted(EngineError):
         super().__init__(_("Esta solicitud ya se había enviado; no se creó otro expediente."))
 
 
+SUBMISSION_FIELD = "_envio"  # the start page's token field: a resent form does not start a second case
+# Fields of a page POST that differ between two sends of the same request.
+_UNHASHED_FIELDS = frozenset({"csrfmiddlewaretoken", SUBMISSION_FIELD})
+
+
 def process_start(*, user: Any, key: str, data: Submission, position_pk: Any = None,
                   submission: Any = None) -> ProcessInstance:
     """Start the latest version of process `key` from one of the user's positions.
 
-    `submission` is the token the start form was rendered with: the same token twice
-    raises AlreadyStarted with the first case instead of starting a second one."""
+    `submission` is the token the start form was rendered with (the page's `_envio`, the
+    API's Idempotency-Key): the same token twice raises AlreadyStarted with the first
+    case instead of starting a second one, or ReplayMismatch when the second request
+    carries different data. The token row and the case commit in one transaction, so a
+    crash in between leaves neither and the same request can simply be sent again."""
     token = _submission_token(submission)
     if token is None:
         return _process_start(user=user, key=key, data=data, position_pk=position_pk)
-    try:
-        with transaction.atomic():
-            row = StartSubmission.objects.create(token=token, user=user)
-    except IntegrityError:
-        first = StartSubmission.objects.filter(token=token, user=user).first()
-        raise AlreadyStarted(first.instance_id if first else None) from None
-    try:
-        instance = _process_start(user=user, key=key, data=data, position_pk=position_pk)
-    except StepFailed as exc:
-        incident = (Incident.objects.filter(pk=exc.incident_id).only("instance_id").first()
-                    if exc.incident_id is not None else None)
-        StartSubmission.objects.filter(pk=row.pk).update(instance_id=incident.instance_id if incident else None)
-        raise
-    except Exception:
-        StartSubmission.objects.filter(pk=row.pk).delete()  # nothing started: the form may be sent again
-        raise
-    StartSubmission.objects.filter(pk=row.pk).update(instance=instance)
+    digest = _request_digest(data, position_pk)
+    failed: Exception | None = None
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                # A concurrent send of the same token waits here on the unique index until
+                # the first commits (PostgreSQL), then finds its row.
+                row = StartSubmission.objects.create(token=token, user=user, body_sha256=digest)
+        except IntegrityError:
+            first = StartSubmission.objects.filter(token=token, user=user).first()
+            if first is not None and first.body_sha256 and first.body_sha256 != digest:
+                raise ReplayMismatch(_(
+                    "Esta solicitud ya se había enviado con otros datos; no se creó otro expediente "
+                    "ni se cambió el primero. Para una solicitud distinta use una clave nueva.")) from None
+            raise AlreadyStarted(first.instance_id if first else None) from None
+        try:
+            instance = _process_start(user=user, key=key, data=data, position_pk=position_pk)
+        except StepFailed as exc:
+            # The case was filed and kept with an incident: the token names it, and both commit.
+            instance_id = (Incident.objects.filter(pk=exc.incident_id).values_list("instance_id", flat=True)
+                           .first() if exc.incident_id is not None else None)
+            StartSubmission.objects.filter(pk=row.pk).update(instance_id=instance_id)
+            failed = exc
+        except Exception as exc:  # noqa: BLE001 - re-raised below, once the transaction has committed
+            # Nothing started, so the form may be sent again; the uploads a refused form
+            # stored are kept (commit), so the page can show them again.
+            StartSubmission.objects.filter(pk=row.pk).delete()
+            failed = exc
+        else:
+            StartSubmission.objects.filter(pk=row.pk).update(instance=instance)
+    if failed is not None:
+        raise failed
     return instance
+
+
+def _request_digest(data: Submission, position_pk: Any) -> str:
+    """SHA-256 of the request in a canonical form: the same request sent twice has the
+    same digest whatever the order of its keys; a page POST counts its fields (not the
+    CSRF token or the submission token) and the contents of its uploads."""
+    if isinstance(data, FormPost):
+        fields = {k: data.post.getlist(k) for k in data.post if k not in _UNHASHED_FIELDS}
+        files: dict[str, list[str]] = {}
+        for name in (data.files or {}):
+            for upload in data.files.getlist(name):
+                content = hashlib.sha256()
+                for chunk in upload.chunks():
+                    content.update(chunk)
+                upload.seek(0)
+                files.setdefault(name, []).append(f"{upload.name}:{upload.size}:{content.hexdigest()}")
+        canonical: Any = {"form": fields, "files": files, "position": str(position_pk or "")}
+    else:
+        canonical = {"data": data, "position": str(position_pk or "")}
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _submission_token(value: Any) -> uuid.UUID | None:
@@ -325,6 +372,7 @@ def document_upload(*, user: Any, form_key: str, field: str, file: Any) -> Docum
 
 __all__ = [
     "AlreadyStarted", "ConflictError", "EngineError", "FormInvalid", "FormUnavailable", "NotAllowed", "NotVisible",
+    "ReplayMismatch", "SUBMISSION_FIELD",
     "case_document_read_log", "case_documents_link", "case_documents_link_trail", "case_read_log",
     "document_upload",
     "instance_cancel", "instance_resume", "instance_retry", "instance_suspend",

@@ -24,7 +24,7 @@ from .. import access, selectors, services
 from ..presenters import form_html, load_page_form
 
 POSITION_FIELD = "_cargo"
-SUBMISSION_FIELD = "_envio"  # start-form token: a resent form does not start a second case
+SUBMISSION_FIELD = services.SUBMISSION_FIELD
 
 
 @officer_view
@@ -75,6 +75,9 @@ def start(request: HttpRequest, scope: Scope, key: str) -> HttpResponse:
             if exc.instance_id is not None:
                 return redirect("work:instance", pk=exc.instance_id)
             return redirect("work:mine")
+        except services.ReplayMismatch as exc:
+            # A fresh token: sending the form again now files it as a new request, knowingly.
+            failure, status, submission = str(exc), 422, str(uuid.uuid4())
         except FormInvalid as exc:
             errors, status = exc.errors, 400
         except StepFailed as exc:

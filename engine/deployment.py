@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 
 from .conf import engine_settings, max_bpmn_bytes
 from .errors import DeploymentError, NotFoundError
+from .loops import loop_warnings
 from .models import AuditAction, AuditEvent, ProcessDefinition
 from .registry import DirectoryFormCatalogue, registry
 from .specs import (
     FormCheck,
     ParsedFile,
-    loop_warnings,
     message_start_names,
     parse_file,
     start_info,

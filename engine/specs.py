@@ -16,13 +16,11 @@ from django.utils.translation import gettext as _
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
-from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity, SubWorkflowTask
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
@@ -71,7 +69,7 @@ def user_task_info(task_spec: Any) -> UserTaskInfo:
     )
 
 
-def _describe(task_spec: Any) -> str:
+def describe(task_spec: Any) -> str:
     label = task_spec.bpmn_name or ""
     element = task_spec.bpmn_id or task_spec.name
     if label:
@@ -162,7 +160,7 @@ def validate_file(
                     named_callees.add(callee)
                     problems.append(
                         _("%(where)s: la actividad de llamada invoca el proceso '%(callee)s', "
-                          "que no está desplegado.") % {"where": _describe(task_spec), "callee": callee}
+                          "que no está desplegado.") % {"where": describe(task_spec), "callee": callee}
                     )
     for callee in sorted(missing_callees - named_callees):
         problems.append(
@@ -175,7 +173,7 @@ def validate_file(
 def _check_task_spec(task_spec: Any, services: set[str], known_roles: set[str] | None,
                      form_exists: FormCheck | None) -> list[str]:
     problems: list[str] = []
-    where = _describe(task_spec)
+    where = describe(task_spec)
     if isinstance(task_spec, UserTask):
         info = user_task_info(task_spec)
         role = info.properties.get("role") or info.lane
@@ -244,91 +242,6 @@ def _check_expression(where: str, what: str, expression: str) -> list[str]:
         return [_("%(where)s: %(what)s con error de sintaxis: %(error)s")
                 % {"where": where, "what": what, "error": exc}]
     return []
-
-
-# --- Warnings (deployment goes ahead) -----------------------------------------------------
-
-
-def _waits(task_spec: Any) -> bool:
-    """Whether the flow stops at this element until someone or something acts: a person,
-    a timer, a message or signal, or a subprocess (which may hold any of those)."""
-    if getattr(task_spec, "manual", False) or isinstance(task_spec, SubWorkflowTask):
-        return True
-    definition = getattr(task_spec, "event_definition", None)
-    return isinstance(task_spec, CatchingEvent) and not isinstance(definition, NoneEventDefinition)
-
-
-def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
-    """Strongly connected components of `graph` that contain a cycle (Tarjan, iterative)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-    for root in graph:
-        if root in index:
-            continue
-        work = [(root, iter(graph[root]))]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, children = work[-1]
-            child = next(children, None)
-            if child is not None:
-                if child not in index:
-                    index[child] = low[child] = len(index)
-                    stack.append(child)
-                    on_stack.add(child)
-                    work.append((child, iter(graph.get(child, []))))
-                elif child in on_stack:
-                    low[node] = min(low[node], index[child])
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[node])
-            if low[node] == index[node]:
-                component = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                if len(component) > 1 or node in graph.get(node, []):
-                    found.append(component)
-    return found
-
-
-def loop_warnings(parsed: ParsedFile) -> dict[str, list[str]]:
-    """Per process id, one warning for every loop of sequence flows with no user task,
-    timer or message in it: it runs round after round within a single step, until its
-    own condition ends it or the step's time budget stops it."""
-    warnings: dict[str, list[str]] = {}
-    for pid in parsed.process_ids:
-        try:
-            spec = parsed.parser.get_spec(pid)
-            subprocess_specs = parsed.parser.get_subprocess_specs(pid, require_call_activity_specs=False)
-        except (ValidationException, SpiffWorkflowException):
-            continue  # validate_file reports it
-        for wf_spec in [spec, *[s for s in subprocess_specs.values() if s is not None]]:
-            specs = wf_spec.task_specs
-            graph = {name: [o.name for o in ts.outputs] for name, ts in specs.items()}
-            for component in _cycles(graph):
-                members = [specs[name] for name in component if name in specs]
-                if any(_waits(ts) for ts in members):
-                    continue
-                named = sorted((ts for ts in members if ts.bpmn_id), key=lambda ts: ts.bpmn_id)
-                if not named:
-                    continue
-                warnings.setdefault(pid, []).append(
-                    _("%(where)s: el bucle que pasa por %(elements)s no tiene tarea de usuario, "
-                      "temporizador ni mensaje: da todas sus vueltas dentro de un solo paso, hasta "
-                      "que su condición lo termine o lo detenga el límite de tiempo del paso "
-                      "(STEP_MAX_SECONDS).")
-                    % {"where": _describe(named[0]),
-                       "elements": ", ".join(f"'{ts.bpmn_id}'" for ts in named)})
-    return warnings
 
 
 def message_start_names(parsed: ParsedFile, process_id: str) -> list[str]:

@@ -1,0 +1,98 @@
+"""Deploy-time warnings about loops: a cycle of sequence flows with nothing in it that
+waits (no user task, timer, message or subprocess) runs all its rounds inside one step.
+Deployment goes ahead; the step's budget (STEP_MAX_SECONDS) stops a loop that never ends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from .specs import ParsedFile, describe
+
+
+def _waits(task_spec: Any) -> bool:
+    """Whether the flow stops at this element until someone or something acts: a person,
+    a timer, a message or signal, or a subprocess (which may hold any of those)."""
+    if getattr(task_spec, "manual", False) or isinstance(task_spec, SubWorkflowTask):
+        return True
+    definition = getattr(task_spec, "event_definition", None)
+    return isinstance(task_spec, CatchingEvent) and not isinstance(definition, NoneEventDefinition)
+
+
+def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
+    """Strongly connected components of `graph` that contain a cycle (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(graph[root]))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(graph.get(child, []))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1 or node in graph.get(node, []):
+                    found.append(component)
+    return found
+
+
+def loop_warnings(parsed: ParsedFile) -> dict[str, list[str]]:
+    """Per process id, one warning for every loop of sequence flows with no user task,
+    timer or message in it: it runs round after round within a single step, until its
+    own condition ends it or the step's time budget stops it."""
+    warnings: dict[str, list[str]] = {}
+    for pid in parsed.process_ids:
+        try:
+            spec = parsed.parser.get_spec(pid)
+            subprocess_specs = parsed.parser.get_subprocess_specs(pid, require_call_activity_specs=False)
+        except (ValidationException, SpiffWorkflowException):
+            continue  # validate_file reports it
+        for wf_spec in [spec, *[s for s in subprocess_specs.values() if s is not None]]:
+            specs = wf_spec.task_specs
+            graph = {name: [o.name for o in ts.outputs] for name, ts in specs.items()}
+            for component in _cycles(graph):
+                members = [specs[name] for name in component if name in specs]
+                if any(_waits(ts) for ts in members):
+                    continue
+                named = sorted((ts for ts in members if ts.bpmn_id), key=lambda ts: ts.bpmn_id)
+                if not named:
+                    continue
+                warnings.setdefault(pid, []).append(
+                    _("%(where)s: el bucle que pasa por %(elements)s no tiene tarea de usuario, "
+                      "temporizador ni mensaje: da todas sus vueltas dentro de un solo paso, hasta "
+                      "que su condición lo termine o lo detenga el límite de tiempo del paso "
+                      "(STEP_MAX_SECONDS).")
+                    % {"where": describe(named[0]),
+                       "elements": ", ".join(f"'{ts.bpmn_id}'" for ts in named)})
+    return warnings

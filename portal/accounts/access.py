@@ -11,6 +11,9 @@ from portal.shared.errors import NotVisible
 from portal.work.access import can_act
 
 HANDOVER_TASK = "entregar"  # the hand-over step of the alta procedures (processes/accounts)
+# The procedures whose hand-over prints an acta: a step of that name in any other process
+# (one an administrator draws later) does not open an account.
+HANDOVER_PROCESSES = ("alta_director_ie", "alta_personal_ie")
 
 
 def acta_task_for_work(scope: Scope, instance_pk: Any) -> HumanTask:
@@ -22,7 +25,8 @@ def acta_task_for_work(scope: Scope, instance_pk: Any) -> HumanTask:
     except (TypeError, ValueError):
         raise NotVisible from None
     task = HumanTask.objects.select_related("instance__definition").filter(
-        instance_id=pk, element_id=HANDOVER_TASK, state=HumanTaskState.OPEN).first()
+        instance_id=pk, element_id=HANDOVER_TASK, state=HumanTaskState.OPEN,
+        process_key__in=HANDOVER_PROCESSES).first()
     if task is None or not can_act(scope, task):
         raise NotVisible
     return task

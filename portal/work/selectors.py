@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from engine.models import AuditAction, AuditEvent, HumanTask, HumanTaskState, Incident, ProcessInstance
 from portal.orgs.access import Scope, pairs_q
@@ -143,7 +144,7 @@ def failed_items(instance: ProcessInstance) -> list[dict[str, str]]:
                   for k, v in items.items() if v.get("cumple") == "no"]
         general = str(values.get("observacion_general") or "")
         if general:
-            failed.append({"requisito": "Observación general", "observacion": general})
+            failed.append({"requisito": str(_("Observación general")), "observacion": general})
         return failed
     return []
 

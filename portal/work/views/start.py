@@ -38,6 +38,8 @@ def _correction_data(request: HttpRequest, scope: Scope, definition: ProcessDefi
     """The start form of a rejected case of the same process that this user filed, to
     correct and send again (documents carried: they are still theirs); else nothing."""
     old = selectors.own_rejected_case(scope, value, key=definition.key)
+    if old is not None:  # the whole earlier request is shown again (Ley 29733: a read of the case)
+        services.case_read_log(user=request.user, instance=old, via="page:correction")
     if old is None:
         messages.warning(request, _("Solo puede corregir una solicitud suya que fue rechazada; se abre el formulario "
                                     "en blanco."))

@@ -126,3 +126,57 @@ def test_a_rejected_case_is_corrected_once(cuentas, person, client):
     assert refused.value.errors["corrige_a"] == [
         f"La solicitud N.º {rejected.pk} ya se corrigió con la N.º {first.pk}; si esa también fue rechazada, "
         "corrija esa."]
+
+
+ENTREGAR_AJENO = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d_ajeno" targetNamespace="t">
+  <bpmn:process id="entrega_ajena" name="Otro proceso" isExecutable="true">
+    <bpmn:laneSet id="ls">
+      <bpmn:lane id="l1" name="director_ie"><bpmn:flowNodeRef>start</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>entregar</bpmn:flowNodeRef><bpmn:flowNodeRef>end</bpmn:flowNodeRef></bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="entregar"/>
+    <bpmn:userTask id="entregar" name="Entregar algo"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="entregar" targetRef="end"/>
+    <bpmn:endEvent id="end"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+@pytest.mark.django_db
+def test_a_step_named_entregar_in_another_process_prints_no_acta(cuentas, person, client):
+    """Only the alta procedures' hand-over prints an acta: a step with the same id in any
+    other process (one an administrator draws) answers 404 and changes nothing."""
+    from engine import services as engine
+
+    director = person("director_ie", "0584714-0")
+    definition = engine.deploy(content=ENTREGAR_AJENO, source="entrega_ajena.bpmn")[0].definition
+    instance = engine.start(definition=definition, data={"cuenta": {"user_id": director.pk}},
+                            org_unit="0584714-0", started_by=director)
+    client.force_login(director)
+
+    assert client.post(f"/cuentas/acta/{instance.pk}.pdf").status_code == 404
+
+
+@pytest.mark.django_db
+def test_opening_a_correction_is_logged_as_a_read_of_the_earlier_case(cuentas, person, client):
+    """The correction form shows the whole earlier request again (full DNI included):
+    Ley 29733 logs it like any other read of the case."""
+    from portal.core.models import ActivityLog
+
+    requester = person("director_ugel", "UGEL-03")
+    data = request_data(ALTA_UGEL, requester, subject={"nombres": "Rosa", "apellidos": "Quispe",
+                                                       "dni": new_dni(), "correo": "r@example.pe"},
+                        signatory_dni=requester.dni)
+    rejected = work.process_start(user=requester, key=ALTA_UGEL.key, data=data)
+    admin = person("administrador_siagie", "MINEDU-UE")
+    work.task_complete(user=admin, task_pk=open_task(rejected, "verificar").pk, data=verification(
+        rejected, fail="req_oficio", observation="Sin sello."))
+    client.force_login(requester)
+
+    assert client.get(f"/iniciar/{ALTA_UGEL.key}/?corrige={rejected.pk}").status_code == 200
+
+    assert ActivityLog.objects.filter(action="case_viewed", actor=requester, object_id=str(rejected.pk),
+                                      data__via="page:correction").count() == 1

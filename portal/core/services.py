@@ -12,8 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from portal.shared.errors import NotVisible
-
+from . import access
 from .models import ActivityLog, ApiToken
 from .selectors import api_token_digest
 
@@ -65,10 +64,7 @@ def api_token_issue(*, user: Any, label: str = "") -> IssuedToken:
 @transaction.atomic
 def api_token_revoke(*, user: Any, token_pk: Any) -> ApiToken:
     """The owner revokes one of their tokens; anyone else's (or none) is NotVisible."""
-    try:
-        token = ApiToken.objects.select_for_update().get(pk=int(token_pk), user=user, revoked_at__isnull=True)
-    except (ApiToken.DoesNotExist, ValueError, TypeError):
-        raise NotVisible from None
+    token = access.api_token_for_owner(user, token_pk, lock=True)
     token.revoked_at, token.revoked_reason = timezone.now(), "owner"
     token.save(update_fields=["revoked_at", "revoked_reason"])
     activity_log(actor=user, action="api_token_revoked", obj=token, data={"prefix": token.prefix, "reason": "owner"})

@@ -17,8 +17,8 @@ from .conftest import deploy_diagram, open_task, open_tasks
 PE_2026 = holidays.country_holidays("PE", years=2026)
 
 
-def lima(*args: int) -> datetime:
-    return datetime(*args, tzinfo=LIMA)
+def lima(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=LIMA)
 
 
 # --- The calendar -------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, ProgrammingError, connection
+from django.db import Error as DjangoDbError
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
@@ -44,7 +45,7 @@ TIMER_THEN_END = """<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>"""
 
 
-def wrapped(django_class: type[DatabaseError], cause: BaseException) -> DatabaseError:
+def wrapped(django_class: type[DjangoDbError], cause: BaseException) -> DjangoDbError:
     """A driver error as Django raises it: its own class, the driver's error as cause."""
     exc = django_class(*cause.args)
     exc.__cause__ = cause

@@ -34,6 +34,7 @@ def embedded_fonts(content: bytes) -> set[str]:
     """The base names of the fonts the PDF embeds, without the subset tag ("Noto-Sans")."""
     names = set()
     for page in PdfReader(io.BytesIO(content)).pages:
-        for font in page["/Resources"]["/Font"].values():
+        resources: Any = page["/Resources"]
+        for font in resources["/Font"].values():
             names.add(str(font.get_object()["/BaseFont"]).lstrip("/").split("+", 1)[-1])
     return names

@@ -14,7 +14,9 @@ from .conftest import LINK
 def _modules(svg: str) -> set[tuple[int, int]]:
     """The dark modules drawn by an SvgPathImage path: one square per module
     ("M x,y H.. V.. H.. z"), in mm, 0.8 mm a module at box_size 8, after a 4-module border."""
-    path = re.search(r'<path d="([^"]+)"', svg).group(1)
+    found = re.search(r'<path d="([^"]+)"', svg)
+    assert found is not None, svg
+    path = found.group(1)
     return {(round(float(y) / 0.8) - 4, round(float(x) / 0.8) - 4)
             for x, y in re.findall(r"M([\d.]+),([\d.]+)", path)}
 

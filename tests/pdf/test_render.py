@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 import pytest
 from django.template import TemplateDoesNotExist
@@ -17,7 +18,7 @@ from .conftest import LINK, embedded_fonts, pdf_text
 
 
 def _xmp(content: bytes) -> str:
-    catalog = PdfReader(io.BytesIO(content)).trailer["/Root"]
+    catalog: Any = PdfReader(io.BytesIO(content)).trailer["/Root"]
     return catalog["/Metadata"].get_object().get_data().decode() if "/Metadata" in catalog else ""
 
 

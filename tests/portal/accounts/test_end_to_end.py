@@ -120,7 +120,7 @@ def _follow_activation_link(message, new_user) -> None:
     assert page.status_code == 200
     assert "Activar su cuenta" in page.content.decode() and new_user.username in page.content.decode()
     response = browser.post(path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
-    assert response.status_code == 302 and response.url == reverse("login")
+    assert response.status_code == 302 and response["Location"] == reverse("login")
     new_user.refresh_from_db()
     assert new_user.is_active and new_user.check_password(NEW_PASSWORD)
     login = browser.post(reverse("login"), {"username": new_user.username, "password": NEW_PASSWORD})

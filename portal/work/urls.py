@@ -1,6 +1,7 @@
 """Portal pages for officers: inbox, tasks, start, cases, administration."""
 
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from .views import admin, case, inbox, mine, start, task
 
@@ -19,5 +20,7 @@ urlpatterns = [
     path("expedientes/<int:pk>/acciones/", case.instance_action, name="instance_action"),
     path("mis-solicitudes/", mine.mine, name="mine"),
     path("administracion/expedientes/", admin.admin_instances, name="admin_instances"),
+    # The menu's "Administración" opens the offices list; a typed /administracion/ too.
+    path("administracion/", RedirectView.as_view(pattern_name="work:orgs:unit_list"), name="admin_home"),
     path("administracion/", include("portal.orgs.urls")),
 ]

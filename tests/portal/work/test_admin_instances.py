@@ -269,3 +269,11 @@ def test_a_replacement_does_not_flag_the_task_and_it_leaves_the_list(admin_clien
     task.refresh_from_db()
     assert task.escalated_at is None
     assert f'data-testid="sin-titular-{task.pk}"' not in html(admin_client.get("/administracion/expedientes/"))
+
+
+def test_typing_the_administration_address_opens_the_offices_list(admin_client):
+    """/administracion/ (the menu's own address) was a 404; it opens «Unidades y cargos»."""
+    response = admin_client.get("/administracion/", follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == "/administracion/unidades/"
+    assert "Unidades" in response.content.decode()

@@ -4,10 +4,12 @@ a number whatever JSON an API client sent."""
 
 from __future__ import annotations
 
+import importlib
 import threading
 import uuid
 
 import pytest
+from django.apps import apps
 from django.db import connection
 
 from engine.models import ProcessInstance
@@ -96,3 +98,24 @@ def test_a_case_number_sent_as_5_0_by_an_api_client_is_the_case_number(cuentas, 
     message = str(again.json())
     assert f"La solicitud N.º {rejected.pk} ya se corrigió con la N.º {corrected}" in message
     assert f"{rejected.pk}.0" not in message
+
+
+@pytest.mark.django_db
+def test_the_migration_records_the_corrections_filed_before_oldest_first(cuentas, person):
+    """Corrections filed before the row existed come from the cases' start data; where a
+    case was corrected twice back then, the older correction is the one recorded."""
+    requester, data, rejected = _rejected(person)
+    first = work.process_start(user=requester, key=ALTA_UGEL.key, data={**data, "corrige_a": rejected.pk})
+    CaseCorrection.objects.all().delete()  # as before the table: nothing stopped a second one
+    second = work.process_start(user=requester, key=ALTA_UGEL.key, data={**data, "corrige_a": rejected.pk})
+    admin = person("administrador_siagie", "MINEDU-UE")
+    work.task_complete(user=admin, task_pk=open_task(first, "verificar").pk, data=verification(
+        first, fail="req_rd", observation="Otra vez ilegible."))
+    third = work.process_start(user=requester, key=ALTA_UGEL.key, data={**data, "corrige_a": first.pk})
+    CaseCorrection.objects.all().delete()
+
+    migration = importlib.import_module("portal.work.migrations.0005_case_correction")
+    migration.existing_corrections(apps, None)
+    assert set(CaseCorrection.objects.values_list("corrected_id", "correction_id")) == {
+        (rejected.pk, first.pk), (first.pk, third.pk)}
+    assert second.pk not in CaseCorrection.objects.values_list("correction_id", flat=True)

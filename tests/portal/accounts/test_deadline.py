@@ -209,3 +209,40 @@ def test_a_case_on_the_older_one_reminder_version_still_reminds_once_and_finishe
             "fecha_entrega": "2026-08-06", "modalidad": "presencial", "recibido_por_dni": subject["dni"]})
     instance.refresh_from_db()
     assert instance.status == InstanceStatus.COMPLETED and instance.next_timer_at is None
+
+
+@pytest.mark.django_db
+def test_an_unconfirmed_minedu_account_is_reminded_again_until_it_is_confirmed(
+        cuentas, person, settings, django_capture_on_commit_callbacks):
+    """Step E's reminder repeats too: at its deadline and N working days later; once the
+    new user confirms, nothing more fires and the case is completed."""
+    settings.ACCOUNTS_CONFIRMATION_WORKING_DAYS = 2
+    settings.ACCOUNTS_REMINDER_REPEAT_WORKING_DAYS = 3
+    coordinator = person("coordinador_siagie_minedu", "MINEDU-UE")
+    admin = person("administrador_siagie", "MINEDU-UE")
+    with time_machine.travel(lima(2026, 11, 2, 10, 0), tick=False), \
+            django_capture_on_commit_callbacks(execute=True):  # Monday
+        data = request_data(ALTA_MINEDU, coordinator, subject=_subject(), signatory_dni=coordinator.dni)
+        instance = work.process_start(user=coordinator, key=ALTA_MINEDU.key, data=data)
+        work.task_complete(user=admin, task_pk=open_task(instance, "verificar").pk, data=verification(instance))
+    confirm = open_task(instance, "confirmar_recepcion")
+    new_user = confirm.claimed_by
+    # Due Wed 4 Nov; three working days later is Mon 9 Nov, then Thu 12 Nov.
+    for when, following in [(lima(2026, 11, 4, 10, 1), lima(2026, 11, 9, 10, 0)),
+                            (lima(2026, 11, 9, 10, 1), lima(2026, 11, 12, 10, 0))]:
+        with time_machine.travel(when, tick=False), django_capture_on_commit_callbacks(execute=True):
+            assert engine.fire_due_timers() == [instance.pk]
+        instance.refresh_from_db()
+        assert instance.next_timer_at == following
+        assert_round_trip(instance)
+    reminders = _verification_reminders(instance, new_user)
+    assert len(reminders) == 2 and "Este es el 2.º recordatorio" in reminders[1].body_text
+    assert "confirme que recibió su usuario" in reminders[1].body_text
+    with time_machine.travel(lima(2026, 11, 10, 9, 0), tick=False), \
+            django_capture_on_commit_callbacks(execute=True):
+        work.task_complete(user=new_user, task_pk=confirm.pk, data={"recibido": True})
+    instance.refresh_from_db()
+    assert instance.status == InstanceStatus.COMPLETED and instance.next_timer_at is None
+    with time_machine.travel(lima(2026, 11, 30, 10, 0), tick=False):
+        assert engine.fire_due_timers() == []
+    assert len(_verification_reminders(instance, new_user)) == 2

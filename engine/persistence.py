@@ -35,6 +35,7 @@ from .models import (
 from .registry import LaneContext, data_path, registry
 from .runtime import EngineFailure, StepContext
 from .serialization import SERIALIZER_VERSION, all_tasks, dump_workflow
+from .timer_cycles import WorkingDayCycleTimerEventDefinition
 
 # --- Locking -------------------------------------------------------------------------------------
 
@@ -114,8 +115,12 @@ def lock_step_rows(instance_id: int | None = None, *, task_pk: int | None = None
 # --- What a saved workflow implies -------------------------------------------------------------
 
 # waiting_events() names the concrete class; TimeDateEventDefinition does not end in
-# "TimerEventDefinition", so match the subclasses' names rather than a suffix.
-TIMER_EVENT_TYPES = frozenset(c.__name__ for c in TimerEventDefinition.__subclasses__())
+# "TimerEventDefinition", so match the subclasses' names (the engine's own working-day
+# cycle included) rather than a suffix.
+TIMER_EVENT_TYPES = frozenset({
+    *(c.__name__ for c in TimerEventDefinition.__subclasses__()),
+    WorkingDayCycleTimerEventDefinition.__name__,
+})
 
 
 def _timer_due(wf: BpmnWorkflow) -> datetime | None:

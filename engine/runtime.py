@@ -33,6 +33,7 @@ from .registry import ServiceContext, registry
 from .scripting import EngineScriptEngine
 from .serialization import all_tasks, all_workflows, prune_history, restore_workflow, unreachable_tasks
 from .specs import LoadedSpec, load_spec
+from .timer_cycles import working_days_cycle
 
 PRUNE_KEEP = 12
 
@@ -51,6 +52,7 @@ def _now_iso() -> str:
 
 BUILTIN_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "working_days": _working_days,
+    "working_days_cycle": working_days_cycle,
     "now_iso": _now_iso,
 }
 

@@ -27,6 +27,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .errors import DeploymentError, ScriptError
 from .scripting import _compile
+from .timer_cycles import use_working_day_cycles
 from .xmlsafe import parse_bpmn_xml
 
 # form key -> None when the form is usable, else the reason (Spanish).
@@ -352,6 +353,7 @@ def load_spec(definition: Any, callee_versions: dict[str, int], fetch_xml: Any) 
     subprocess_specs = parser.get_subprocess_specs(definition.key)
     user_tasks: dict[str, UserTaskInfo] = {}
     for wf_spec in [spec, *subprocess_specs.values()]:
+        use_working_day_cycles(wf_spec)
         for task_spec in wf_spec.task_specs.values():
             if isinstance(task_spec, UserTask):
                 user_tasks[task_spec.name] = user_task_info(task_spec)

@@ -15,6 +15,7 @@ from .models import ACTIVE_STATUSES, AuditAction, ProcessInstance, StepKind
 from .runtime import StepContext, engine_steps, run_engine
 from .serialization import all_tasks
 from .step import run_step
+from .timer_cycles import keep_branch_results
 
 
 def timer_act(ctx: StepContext) -> None:
@@ -28,8 +29,13 @@ def timer_act(ctx: StepContext) -> None:
             and isinstance(getattr(t.task_spec, "event_definition", None), TimerEventDefinition)
         }
 
+    def due_of(task: Any) -> Any:
+        value = task._get_internal_data("event_value")
+        return value.get("next") if isinstance(value, dict) else value
+
     def run() -> None:
         before = waiting_timers()
+        due_before = {task_id: due_of(task) for task_id, task in before.items()}
         wf.refresh_timers()
         engine_steps(ctx)
         after = waiting_timers()
@@ -37,6 +43,11 @@ def timer_act(ctx: StepContext) -> None:
             if task_id not in after or task.state != TaskState.WAITING:
                 ctx.record(AuditAction.TIMER, task=task,
                            data={"due": task._get_internal_data("event_value")})
+            elif due_of(task) != due_before[task_id]:
+                # A cycle timer fired and waits for its next occurrence.
+                ctx.record(AuditAction.TIMER, task=task,
+                           data={"due": due_before[task_id], "next": due_of(task)})
+                keep_branch_results(task)
 
     run_engine(ctx, run)
 

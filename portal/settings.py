@@ -161,6 +161,9 @@ ACCOUNT_ACTIVATION_HOURS = int(os.environ.get("ACCOUNT_ACTIVATION_HOURS", "72"))
 ACCOUNTS_VERIFICATION_WORKING_DAYS = int(os.environ.get("ACCOUNTS_VERIFICATION_WORKING_DAYS", "3"))
 # A new MINEDU user confirms receiving the account (step E) within these working days.
 ACCOUNTS_CONFIRMATION_WORKING_DAYS = int(os.environ.get("ACCOUNTS_CONFIRMATION_WORKING_DAYS", "3"))
+# Once either deadline has passed, the reminder repeats every these many working days
+# until the task is done.
+ACCOUNTS_REMINDER_REPEAT_WORKING_DAYS = int(os.environ.get("ACCOUNTS_REMINDER_REPEAT_WORKING_DAYS", "2"))
 # Login throttling (portal/core/throttle.py): AXES_FAILURE_LIMIT failures lock one
 # username from one address, AXES_IP_FAILURE_LIMIT failures across usernames lock the
 # address, both for AXES_COOLOFF_TIME; a lockout answers 429 (JSON under /api/).

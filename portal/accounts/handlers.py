@@ -5,7 +5,8 @@
 - `accounts.alta` / `accounts.baja`: create the account and position / end them.
 - `accounts.informar`: tell the people concerned (e-mail + Avisos, through the outbox).
 - `accounts.enviar_acceso`: e-mail the new user their one-time activation link.
-- `accounts.recordatorio`: the verification is overdue: remind and escalate.
+- `accounts.recordatorio`: a task is overdue: remind and escalate (again every
+  ACCOUNTS_REMINDER_REPEAT_WORKING_DAYS working days while it stays open).
 
 A diagram calls `accounts.alta` after the verifier approved the request:
 
@@ -31,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from engine.errors import ConflictError, ServiceTaskError
-from engine.models import HumanTask, HumanTaskState, ProcessInstance
+from engine.models import AuditAction, AuditEvent, HumanTask, HumanTaskState, ProcessInstance
 from engine.registry import ServiceContext, ServiceHandler, registry
 from engine.services import escalate_task
 from portal.notify.services import notify
@@ -43,6 +44,7 @@ from .procedures import (
     Request,
     confirmation_working_days,
     failed_requirements,
+    reminder_repeat_working_days,
     resolve,
     split_key,
     supervisor_unit,
@@ -239,6 +241,7 @@ def preparar(ctx: ServiceContext, **unknown: Any) -> dict[str, Any]:
         "correo": str(data.get("correo") or ""),  # optional on some forms: the diagram reads it from here
         "plazo_dias": verification_working_days(),
         "plazo_confirmacion_dias": confirmation_working_days(),
+        "recordatorio_cada_dias": reminder_repeat_working_days(),
         "titular": holder,
         "verificaciones": prechecks.run(request, holder),
     }
@@ -351,9 +354,16 @@ def recordatorio(ctx: ServiceContext, *, tarea: str = "verificar", **unknown: An
                                     state=HumanTaskState.OPEN).select_related("claimed_by").first()
     if task is None:
         return {"recordatorio_a": 0, "supervisores": 0}
+    # The timer repeats every few working days while the task is open: count the earlier
+    # reminders of this very task by its escalations (one per reminder, in the engine's audit).
+    number = AuditEvent.objects.filter(instance_id=instance.pk, task_id=task.task_id,
+                                       action=AuditAction.ESCALATE).count() + 1
     context = {**_case_context(instance, dict(ctx.data)), "tarea": task.title,
                "vencio": timezone.localtime(task.due_at).strftime("%d/%m/%Y %H:%M") if task.due_at else "",
-               "confirmacion": tarea == "confirmar_recepcion"}
+               "confirmacion": tarea == "confirmar_recepcion", "numero": number,
+               # Cases started on a diagram version whose timer fired once promise no repeat.
+               "cada_dias": ((ctx.data.get("preparacion") or {}).get("recordatorio_cada_dias")
+                             if "working_days_cycle(" in instance.definition.xml else None)}
     link = f"/tareas/{task.pk}/"
     verifiers = [task.claimed_by] if task.claimed_by else _holders(task.role, task.unit)
     for user in verifiers:
@@ -374,6 +384,10 @@ def recordatorio(ctx: ServiceContext, *, tarea: str = "verificar", **unknown: An
                         "rol_verificador": catalogue().get(task.role, {}).get("name", task.role)})
     note = _("Plazo vencido; se avisó a %(n)s supervisor(es) (%(role)s).") % {
         "n": len(supervisors), "role": supervisor_name}
+    if number > 1:
+        note = _("%(number)s.º recordatorio: vencida desde el %(since)s; se avisó a %(n)s supervisor(es) "
+                 "(%(role)s).") % {"number": number, "since": context["vencio"], "n": len(supervisors),
+                                   "role": supervisor_name}
     escalate_task(task_id=task.pk, note=note)
     return {"recordatorio_a": len(verifiers), "supervisores": len(supervisors)}
 

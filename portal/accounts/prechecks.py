@@ -164,14 +164,29 @@ def dates(request: Request) -> dict[str, Any]:
     return _check("fechas", titulo, True, _("Ninguna es futura: %(list)s.") % {"list": ", ".join(found)})
 
 
+def held_post(request: Request) -> Position | None:
+    """The person's active position in the post the request names (role, unit, nivel), if any."""
+    person = person_of(request.dni)
+    if person is None or request.role is None or request.unit is None:
+        return None
+    return Position.objects.select_related("user", "role", "unit").filter(
+        user_id=person.user_id, role=request.role, unit=request.unit, nivel=request.nivel,
+        until__isnull=True).first()
+
+
+def already_holds_message(position: Position) -> str:
+    """What the request form says when the person already has the account it asks for."""
+    return _("La persona ya tiene el usuario %(user)s para «%(role)s» en %(unit)s (desde el %(since)s): no hay "
+             "nada que dar de alta. Si no puede ingresar, pida un enlace nuevo para crear su contraseña.") % {
+        "user": position.user.get_username(), "role": position.role.name, "unit": position.unit.name,
+        "since": f"{timezone.localtime(position.since):%d/%m/%Y}" if position.since else "—"}
+
+
 def current_post(request: Request) -> dict[str, Any]:
     titulo = _("Cargo actual de la persona")
     if request.role is None or request.unit is None:
         return _check("cargo_actual", titulo, None, request.problem)
-    person = person_of(request.dni)
-    holds = person is not None and Position.objects.filter(
-        user_id=person.user_id, role=request.role, unit=request.unit, nivel=request.nivel,
-        until__isnull=True).exists()
+    holds = held_post(request) is not None
     where = {"role": request.role.name, "unit": request.unit.name}
     if request.alta:
         if holds:

@@ -145,6 +145,11 @@ def confirmation_working_days() -> int:
     return int(getattr(settings, "ACCOUNTS_CONFIRMATION_WORKING_DAYS", 3))
 
 
+def reminder_repeat_working_days() -> int:
+    """An overdue task's reminder repeats every this many working days until it is done."""
+    return max(1, int(getattr(settings, "ACCOUNTS_REMINDER_REPEAT_WORKING_DAYS", 2)))
+
+
 def supervisor_unit(role_code: str, unit_code: str) -> str | None:
     """Where `role_code` is held for work at `unit_code`: its fixed MINEDU office, the
     unit itself, or the nearest unit above at the role's level."""

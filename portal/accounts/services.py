@@ -387,23 +387,33 @@ def account_acta_issue(*, by: Any, instance_pk: int, base_url: str) -> ActaPdf:
     Every acta renews the link (the earlier actas' links stop working) and is logged
     without the link. The PDF is rendered inside the transaction: if rendering fails,
     the password is not renewed and the last acta handed over still works."""
-    task = access.acta_task_for_work(scope_for(by), instance_pk)
-    data = selectors.open_task_data(task)
-    cuenta, prep = data.get("cuenta") or {}, data.get("preparacion") or {}
+    # The hand-over row stays locked until the acta commits: a second issue of the same
+    # acta, or the hand-over being recorded meanwhile, waits for this one and then sees
+    # the renewed password (or the finished step) instead of renewing from the same state.
+    task = access.acta_task_for_work(scope_for(by), instance_pk, lock=True)
+    # The account, person, role and unit come from what the alta step recorded, never from
+    # the case data, which later steps' forms write to.
+    record = selectors.alta_record(task.instance_id)
+    if record is None:
+        raise NotVisible
+    cuenta, params = record["result"], record["params"]
     account = (get_user_model().objects.select_for_update().filter(pk=cuenta["user_id"]).first()
                if cuenta.get("user_id") else None)
     if account is None:
         raise NotVisible
     link = _renewed_link(account, base_url) if _acta_may_carry_link(account, cuenta) else ""
-    unit = OrgUnit.objects.filter(code=prep.get("unidad")).first()
+    unit = OrgUnit.objects.filter(code=params.get("unit")).first()
+    role = Role.objects.filter(code=params.get("role")).first()
+    data = selectors.open_task_data(task)  # only the cargo's title, which the acta names too
     now = timezone.localtime()
     hours = activation_hours()
     content = render_pdf("acta_entrega.html", {
         "expediente": task.instance_id, "fecha": now,
         "unidad": {"name": unit.name, "codigo_modular": unit.codigo_modular} if unit else None,
-        "rol": prep.get("rol_nombre", ""),
+        "rol": role.name if role else "",
         "cargo_ie": selectors.cargo_ie_title(task.instance.definition, str(data.get("cargo_ie") or "")),
-        "apellidos": data.get("apellidos", ""), "nombres": data.get("nombres", ""), "dni": data.get("dni", ""),
+        "apellidos": params.get("apellidos") or "", "nombres": params.get("nombres") or "",
+        "dni": params.get("document_number") or "",
         "usuario": account.get_username(), "enlace": link,
         "horas": hours, "vence": now + timedelta(hours=hours),
         "entrega": by.get_full_name() or by.get_username(),

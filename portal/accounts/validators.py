@@ -24,6 +24,7 @@ from portal.orgs.roles import catalogue
 from portal.schemaforms.registry import register_validator
 from portal.work.selectors import REJECTED, corrected_by, outcomes
 
+from . import prechecks
 from .procedures import DOCUMENTS, resolve, split_key, value_at
 
 
@@ -103,6 +104,10 @@ def solicitud_cuenta(data: Any, context: Mapping[str, Any]) -> str | dict[str, s
             errors["dni"] = _("El alta del personal la registra el Director de la IE.")
         elif data.get("dni") != _own_dni(position):
             errors["dni"] = _("Usted solo puede pedir su propia baja; la de otra persona la tramita el Director.")
+    if tramite == "alta":
+        held = prechecks.held_post(request)
+        if held is not None:
+            errors["dni"] = prechecks.already_holds_message(held)
     corrige = data.get("corrige_a")
     if corrige is not None and not _is_own_rejected(corrige, context.get("user"), f"{tramite}_{family}"):
         errors["corrige_a"] = _("La solicitud N.º %(n)s no es una solicitud suya rechazada de este trámite.") % {

@@ -124,5 +124,27 @@ class _Coercer:
         return text
 
 
+def whole_numbers(node: dict[str, Any], root: dict[str, Any], data: Any, depth: int = 0) -> Any:
+    """`data` (a JSON submission) with integer fields given as 5.0 turned into 5.
+
+    JSON Schema counts 5.0 as an integer, so it validates, but stored as a float it would
+    show as «5.0» (a case number) and fail lookups by number. Fractions stay as they are
+    (the schema refuses them)."""
+    if not isinstance(data, dict) or depth > MAX_NESTING:
+        return data
+    fields = object_fields(node, root)
+    result = dict(data)
+    for name, value in data.items():
+        field = fields.get(name)
+        if field is None:
+            continue
+        kind = primary_type(field, root)
+        if kind == "integer" and isinstance(value, float) and value.is_integer():
+            result[name] = int(value)
+        elif kind == "object" and isinstance(value, dict):
+            result[name] = whole_numbers(field, root, value, depth + 1)
+    return result
+
+
 def _clean(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()

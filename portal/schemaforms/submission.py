@@ -16,7 +16,7 @@ from typing import Any
 
 from portal.shared.errors import FormInvalid
 
-from .coercion import coerce_post
+from .coercion import coerce_post, whole_numbers
 from .loader import FormDefinition
 from .validation import validate, validate_post
 
@@ -52,7 +52,7 @@ def read_submission(form: FormDefinition, raw: Submission, *, user: Any,
         data, errors = validate_post(form, raw.post, raw.files, user=user, context=context, prefix=raw.prefix)
         raw.values = data
     else:
-        data = dict(raw) if isinstance(raw, Mapping) else raw
+        data = whole_numbers(form.schema, form.schema, dict(raw)) if isinstance(raw, Mapping) else raw
         errors = validate(form, data, context={"user": user, **(context or {})})
     if errors:
         raise FormInvalid(errors)

@@ -41,3 +41,17 @@ class CaseDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instance_id}: {self.document_id}"
+
+
+class CaseCorrection(models.Model):
+    """A rejected case and the one case that corrects it. Both sides are unique, so a
+    rejected case is corrected once, also when two corrections are sent at the same
+    moment: the second waits on the index and is refused. Written in the start's
+    transaction of the correction (portal.work.services)."""
+
+    corrected = models.OneToOneField("engine.ProcessInstance", on_delete=models.CASCADE, related_name="+")
+    correction = models.OneToOneField("engine.ProcessInstance", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.corrected_id} → {self.correction_id}"

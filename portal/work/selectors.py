@@ -16,7 +16,7 @@ from portal.schemaforms.loader import FormError, load_form
 from portal.schemaforms.models import Document
 
 from . import access
-from .models import CaseDocument
+from .models import CaseCorrection, CaseDocument
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -152,20 +152,21 @@ def failed_items(instance: ProcessInstance) -> list[dict[str, str]]:
 def corrections(instance: ProcessInstance) -> dict[str, Any]:
     """The case this one corrects (start data `corrige_a`) and the newer cases that
     correct it, as ids."""
-    corrects = start_data(instance).get("corrige_a")
+    corrects = (CaseCorrection.objects.filter(correction=instance, corrected__started_by_id=instance.started_by_id)
+                .values_list("corrected_id", flat=True).first())
     newer = corrected_by(instance.pk, user_id=instance.started_by_id, key=instance.definition.key)
-    return {"corrige_a": corrects if isinstance(corrects, int) else None, "corregida_por": newer}
+    return {"corrige_a": corrects, "corregida_por": newer}
 
 
-def corrected_by(instance_pk: int, *, user_id: int | None, key: str) -> list[int]:
-    """The newer cases of the same requester and process that correct case `instance_pk`
-    (their start data `corrige_a`), oldest first. Narrowed to that requester's cases: an
-    indexed read, and a link no one else can make."""
-    if user_id is None:
+def corrected_by(instance_pk: Any, *, user_id: int | None, key: str) -> list[int]:
+    """The newer case of the same requester and process that corrects case `instance_pk`
+    (a CaseCorrection row: one at most), as a list. Narrowed to that requester's cases:
+    a link no one else can make."""
+    if user_id is None or isinstance(instance_pk, bool) or not isinstance(instance_pk, int):
         return []
-    return list(AuditEvent.objects.filter(
-        action=AuditAction.START, instance__started_by_id=user_id, instance__definition__key=key,
-        data__data__corrige_a=instance_pk).values_list("instance_id", flat=True).order_by("instance_id"))
+    return list(CaseCorrection.objects.filter(
+        corrected_id=instance_pk, correction__started_by_id=user_id, correction__definition__key=key)
+        .values_list("correction_id", flat=True).order_by("correction_id"))
 
 
 def start_data(instance: ProcessInstance) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from portal.schemaforms.submission import FormPost, Submission, read_submission
 from portal.shared.errors import FormInvalid, NotAllowed, NotVisible, ReplayMismatch
 
 from . import access
-from .models import CaseDocument, StartSubmission
+from .models import CaseCorrection, CaseDocument, StartSubmission
 
 logger = logging.getLogger(__name__)
 
@@ -202,6 +202,7 @@ def _process_start(*, user: Any, key: str, data: Submission, position_pk: Any = 
 
     def link(instance: ProcessInstance) -> None:
         case_documents_link(instance=instance, form_key=definition.start_form_key, data=clean)
+        case_correction_link(instance=instance, corrects=clean.get("corrige_a"))
 
     # A failed start still keeps the case in its initial state, with the request as filed
     # (retry continues from it): its documents are the case's from the start.
@@ -289,6 +290,25 @@ def _step_with_documents(step: Callable[[], ProcessInstance], *, link: Callable[
     if failure is not None:
         raise failure
     return instance
+
+
+def case_correction_link(*, instance: ProcessInstance, corrects: Any) -> None:
+    """Record that the new case `instance` corrects the rejected case `corrects` (its
+    start form's `corrige_a`, already checked by the form's validator). Call inside the
+    start's transaction: when another correction of that case got there first (two sent
+    at once), FormInvalid names it and the whole start rolls back."""
+    if isinstance(corrects, bool) or not isinstance(corrects, int):
+        return
+    try:
+        with transaction.atomic():
+            CaseCorrection.objects.create(corrected_id=corrects, correction=instance)
+    except IntegrityError:
+        existing = CaseCorrection.objects.filter(corrected_id=corrects).values_list("correction_id", flat=True).first()
+        raise FormInvalid({"corrige_a": [
+            _("La solicitud N.º %(n)s ya se corrigió con la N.º %(m)s; no se creó otro expediente. Si esa "
+              "también fue rechazada, corrija esa.") % {"n": corrects, "m": existing}
+            if existing else _("La solicitud N.º %(n)s ya se está corrigiendo; no se creó otro expediente.")
+            % {"n": corrects}]}) from None
 
 
 def case_documents_link(*, instance: ProcessInstance, form_key: str, data: Mapping[str, Any],

@@ -41,6 +41,12 @@ def _correction_data(request: HttpRequest, scope: Scope, definition: ProcessDefi
     if old is not None:  # the whole earlier request is shown again (Ley 29733: a read of the case)
         services.case_read_log(user=request.user, instance=old, via="page:correction")
     if old is None:
+        newer = selectors.corrected_by(_case_number(value), user_id=request.user.pk, key=definition.key)
+        if newer:  # already corrected: point to that case rather than a blank form's vague refusal
+            messages.warning(request, _("La solicitud N.º %(n)s ya se corrigió con la N.º %(m)s; no se puede corregir "
+                                        "otra vez. Si esa también fue rechazada, corrija esa.") % {
+                "n": _case_number(value), "m": newer[-1]})
+            return {}
         messages.warning(request, _("Solo puede corregir una solicitud suya que fue rechazada; se abre el formulario "
                                     "en blanco."))
         return {}
@@ -51,6 +57,13 @@ def _correction_data(request: HttpRequest, scope: Scope, definition: ProcessDefi
     messages.info(request, _("Se copiaron los datos y documentos de la solicitud N.º %(n)s: corrija lo observado y "
                              "envíela.") % {"n": old.pk})
     return data
+
+
+def _case_number(value: str) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @require_http_methods(["GET", "POST"])

@@ -6,17 +6,23 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
+from SpiffWorkflow.util.task import TaskState
 
+from portal.accounts import services
 from portal.core.models import ActivityLog
 from portal.orgs.models import Person
 from portal.work import services as work
 from tests.roundtrip import assert_round_trip
+from tests.threads import in_threads
 
 from .conftest import PROCEDURES, new_dni, open_task, request_data, verification
 
@@ -259,3 +265,67 @@ def test_a_new_teacher_without_an_e_mail_gets_no_notice(cuentas, person):
     account = get_user_model().objects.get(person__document_number=subject["dni"])
     assert account.email == "" and all(m.to != [account.email] for m in mail.outbox)
     assert [m.to for m in mail.outbox] == [[director.email]]  # the requester's «cuenta creada»
+
+
+def _rewrite_case_data(instance, **changes) -> None:
+    """Stand-in for a later form writing over the case data: change what the open
+    hand-over task carries in the stored workflow."""
+    from engine.runtime import load_workflow, loaded_spec
+    from engine.serialization import all_tasks, dump_workflow
+
+    instance.refresh_from_db()
+    wf = load_workflow(instance, loaded_spec(instance))
+    [task] = [t for t in all_tasks(wf) if t.task_spec.name == "entregar" and t.task_spec.manual
+              and t.state == TaskState.READY]
+    task.data.update(changes)
+    instance.state = dump_workflow(wf)
+    instance.save(update_fields=["state"])
+
+
+@pytest.mark.django_db
+def test_the_acta_prints_the_account_the_alta_step_created_whatever_the_case_data_says(
+        cuentas, person, client, monkeypatch):
+    """The account, name and DNI on the acta are those the alta step recorded: case data
+    changed afterwards neither prints nor renews another person's account."""
+    director, subject, instance = _approved_personal_alta(person)
+    colleague = person("personal_ie", "0584714-0", first="Otra", last="Persona")
+    colleague.set_unusable_password()
+    colleague.save()
+    hash_before = colleague.password
+    _rewrite_case_data(instance, apellidos="Cambiado Después", dni="99999999", cuenta={
+        "user_id": colleague.pk, "usuario": colleague.username, "cuenta_nueva": True,
+        "position_id": colleague.positions.get().pk})
+    client.force_login(director)
+    _content, html = _acta_html(client, f"/cuentas/acta/{instance.pk}.pdf", monkeypatch)
+    user = Person.objects.get(document_number=subject["dni"]).user
+    assert user.username in html and subject["dni"] in html and "QUISPE MAMANI" in html.upper()
+    assert colleague.username not in html and "99999999" not in html and "Cambiado" not in html
+    colleague.refresh_from_db()
+    assert colleague.password == hash_before  # not renewed
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_actas_are_issued_one_after_the_other(cuentas, person):
+    """Two officers' clicks at once: the hand-over row serialises them, each acta has its
+    own link and only the one issued last opens the account."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: two writers racing on the hand-over row; SQLite serialises whole transactions")
+    director, subject, instance = _approved_personal_alta(person)
+    barrier = threading.Barrier(2)
+
+    def issue():
+        barrier.wait(timeout=10)
+        acta = services.account_acta_issue(by=director, instance_pk=instance.pk, base_url="http://testserver/")
+        return _link(_pdf_text(acta.content)), timezone.now()
+
+    results = in_threads({"a": issue, "b": issue})
+    assert all(isinstance(r, tuple) for r in results.values()), results
+    (first, _t1), (last, _t2) = sorted(results.values(), key=lambda r: r[1])
+    assert first != last
+    user = Person.objects.get(document_number=subject["dni"]).user
+    client = Client()
+    assert "pida a quien tramitó su alta un enlace nuevo" in client.get(first).content.decode()
+    assert "new_password1" in client.get(last).content.decode()
+    assert not user.has_usable_password()
+    assert ActivityLog.objects.filter(action="acta_entrega_descargada").count() == 2

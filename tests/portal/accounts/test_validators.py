@@ -235,6 +235,28 @@ def test_a_correction_must_point_to_the_requesters_own_rejected_case(cuentas, pe
     assert errors["corrige_a"] == [f"La solicitud N.º {theirs.pk} no es una solicitud suya rechazada de este trámite."]
 
 
+@pytest.mark.django_db
+def test_an_alta_for_someone_who_already_has_that_account_says_so_before_it_is_filed(cuentas, persona):
+    """The request form names the account the person already has for that role and unit,
+    instead of filing a case the verifier can only reject; the same person for another
+    post, or someone else for this one, goes through."""
+    director_ugel = persona("director_ugel", "UGEL-03")
+    holder = persona("estadistico_ugel", "UGEL-03", first="Rosa", last="Quispe")
+    data = request_data(proc("alta_dre_ugel", "estadistico_ugel"), director_ugel,
+                        subject={**subject(), "dni": holder.dni}, signatory_dni=director_ugel.dni)
+    errors = refused(director_ugel, "alta_dre_ugel", data)
+    assert errors["dni"] == [
+        f"La persona ya tiene el usuario {holder.username} para «Estadístico UGEL» en UGEL 03 Breña (desde el "
+        f"{timezone.localdate():%d/%m/%Y}): no hay nada que dar de alta. Si no puede ingresar, pida un enlace "
+        "nuevo para crear su contraseña."]
+    other_post = request_data(proc("alta_dre_ugel", "especialista_actas_certificados"), director_ugel,
+                              subject={**subject(), "dni": holder.dni}, signatory_dni=director_ugel.dni)
+    assert work.process_start(user=director_ugel, key="alta_dre_ugel", data=other_post).pk
+    somebody_else = request_data(proc("alta_dre_ugel", "estadistico_ugel"), director_ugel, subject=subject(),
+                                 signatory_dni=director_ugel.dni)
+    assert work.process_start(user=director_ugel, key="alta_dre_ugel", data=somebody_else).pk
+
+
 # --- Without a position ----------------------------------------------------------------------
 
 

@@ -54,19 +54,33 @@ WakeupScheduler = Callable[[int, datetime], None]
 
 @dataclass(frozen=True)
 class Candidate:
+    """Who gets a user task: holders of (role, unit), of `nivel` when it is not blank.
+
+    A resolver that sends the task elsewhere than the diagram says (nobody there may work
+    it) names the (role, unit) it came from in `home_role`/`home_unit`, why in `routed`
+    (models.TaskRouting) and says so to people in `note`; the task is created flagged
+    with that note. A `note` alone flags the task where it is."""
+
     role: str
     unit: str
+    nivel: str = ""
+    note: str = ""
+    home_role: str = ""
+    home_unit: str = ""
+    routed: str = ""
 
 
 @dataclass(frozen=True)
 class LaneContext:
-    """Input to the lane resolver for one READY user task."""
+    """Input to the lane resolver for one READY user task. `barred_user_id`: who may not
+    work it (four eyes: the person who started the case), if anyone."""
 
     lane: str | None
     properties: Mapping[str, str]
     element_id: str
     instance_org_unit: str
     data: Mapping[str, Any]
+    barred_user_id: int | None = None
 
 
 class LaneResolver(Protocol):

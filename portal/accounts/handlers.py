@@ -37,6 +37,7 @@ from engine.services import escalate_task
 from portal.notify.services import notify
 from portal.orgs.models import OrgUnit, Position, Role
 from portal.orgs.roles import catalogue
+from portal.orgs.selectors import supervisor_unit
 
 from . import prechecks, services
 from .procedures import (
@@ -45,7 +46,6 @@ from .procedures import (
     failed_requirements,
     resolve,
     split_key,
-    supervisor_unit,
     verification_working_days,
 )
 

@@ -154,3 +154,28 @@ def test_the_ie_director_still_verifies_the_staff_request_he_filed(cuentas, pers
 
     task.refresh_from_db()
     assert task.state == HumanTaskState.COMPLETED and task.completed_by == director
+
+
+def test_a_task_sent_up_by_four_eyes_never_comes_back(director_alta, django_user_model):
+    """A new specialist designated to the UGEL does not pull it back: it stays with the
+    UGEL's Director, who already has it."""
+    instance, specialist, _director_ugel, _sitting = director_alta
+    successor = django_user_model.objects.create_user(username="nuevo.especialista", password="x" * 12)
+    orgs.position_replace(unit=Position.objects.get(user=specialist).unit, role=Role.objects.get(
+        code="especialista_siagie_ugel"), user=successor, by=None, reason="RD 0789-2026")
+
+    task = open_task(instance, "verificar")
+    assert (task.role, task.unit, task.routed) == ("director_ugel", "UGEL-04", TaskRouting.FOUR_EYES)
+
+
+def test_with_nobody_above_the_only_specialist_the_task_stays_flagged_on_the_unheld_list(cuentas, person):
+    """No Director at the UGEL: nobody can verify it, so the administrators see it."""
+    specialist = person("especialista_siagie_ugel", "UGEL-04")
+    subject = _subject()
+    instance = work.process_start(user=specialist, key=ALTA_DIRECTOR_04.key, data=request_data(
+        ALTA_DIRECTOR_04, specialist, subject=subject, signatory_dni=subject["dni"]))
+
+    task = open_task(instance, "verificar")
+    assert (task.role, task.unit) == ("especialista_siagie_ugel", "UGEL-04") and task.escalated_at is not None
+    assert "no hay a quién derivarla (control de cuatro ojos)" in task.escalation_note
+    assert task.pk in [t.pk for t in selectors.unheld_tasks()[0]]

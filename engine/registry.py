@@ -90,11 +90,21 @@ class LaneResolver(Protocol):
         """Role codes a diagram may use; None accepts any role."""
         ...
 
+    def per_nivel_roles(self) -> set[str] | None:
+        """Roles held per nivel educativo (a task's `nivel`/`nivelFrom` needs one); None
+        accepts the properties on any role."""
+        ...
+
+    def holds(self, *, role: str, unit: str, nivel: str, user_id: int) -> bool:
+        """Does the user hold (role, unit) of that nivel now? The engine asks it, with the
+        task row locked, before a task that has a nivel is claimed, completed or given."""
+        ...
+
 
 class DefaultLaneResolver:
     """Role from the task's `role` property or else its lane name; unit from the
     property `unitFrom` (a dotted path in the instance data holding a unit code) or else
-    the instance's own unit."""
+    the instance's own unit; nivel from `nivel` or `nivelFrom`. Nothing is routed."""
 
     def __init__(self, roles: Iterable[str] | None = None):
         self._roles = set(roles) if roles is not None else None
@@ -111,10 +121,17 @@ class DefaultLaneResolver:
                     % {"element": ctx.element_id, "path": unit_key}
                 )
             unit = value
-        return Candidate(role=role, unit=unit)
+        nivel = ctx.properties.get("nivel") or data_path(ctx.data, ctx.properties.get("nivelFrom") or "-")
+        return Candidate(role=role, unit=unit, nivel=nivel if isinstance(nivel, str) else "")
 
     def known_roles(self) -> set[str] | None:
         return self._roles
+
+    def per_nivel_roles(self) -> set[str] | None:
+        return None
+
+    def holds(self, *, role: str, unit: str, nivel: str, user_id: int) -> bool:
+        return True  # no org tree: whoever the caller lets work the task
 
 
 class FormCatalogue(Protocol):

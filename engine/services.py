@@ -41,6 +41,7 @@ from .models import (
     TaskRouting,
 )
 from .persistence import lock_instance
+from .registry import registry
 from .runtime import StepContext, engine_steps, json_safe, run_engine
 from .selectors import element_states, task_data
 from .step import Act, run_step, status_conflict
@@ -115,17 +116,22 @@ def four_eyes_refusal() -> str:
     return _("Usted presentó esta solicitud: otra persona debe verificarla (control de cuatro ojos).")
 
 
-def _ensure_not_barred(row: HumanTask, user: Any) -> None:
-    """Four eyes, the last word: checked with the task row locked."""
+def _ensure_may_work(row: HumanTask, user: Any) -> None:
+    """Four eyes and the task's nivel, the last word: checked with the task row locked.
+    (Who holds the task's (role, unit) is the caller's access rule; a task with a nivel
+    asks the lane resolver, since holders of other niveles see it too.)"""
     if row.barred_user_id is not None and row.barred_user_id == getattr(user, "pk", None):
         raise ConflictError(four_eyes_refusal())
+    if row.nivel and not registry.lane_resolver.holds(
+            role=row.role, unit=row.unit, nivel=row.nivel, user_id=getattr(user, "pk", None) or 0):
+        raise ConflictError(_("Esta tarea es del nivel %(nivel)s: no le corresponde a usted.") % {"nivel": row.nivel})
 
 
 def claim(*, task_id: int, user: Any) -> HumanTask:
     with transaction.atomic():
         row = _task_row(task_id, lock=True)
         _ensure_open(row)
-        _ensure_not_barred(row, user)
+        _ensure_may_work(row, user)
         if row.claimed_by_id == user.pk:
             return row
         if row.claimed_by_id is not None:
@@ -157,7 +163,7 @@ def reassign(*, task_id: int, to_user: Any | None, by: Any, reason: str = "") ->
         row = _task_row(task_id, lock=True)
         _ensure_open(row)
         if to_user is not None:
-            _ensure_not_barred(row, to_user)
+            _ensure_may_work(row, to_user)
         previous = row.claimed_by_id
         row.claimed_by = to_user
         row.claimed_at = timezone.now() if to_user is not None else None
@@ -226,7 +232,7 @@ def complete(*, task_id: int, user: Any, data: dict[str, Any] | None = None,
             raise ConflictError(_("Esta tarea ya no está pendiente."))
         if locked.claimed_by_id is not None and locked.claimed_by_id != getattr(user, "pk", None):
             raise ConflictError(_("Otra persona tomó esta tarea; ya no puede completarla usted."))
-        _ensure_not_barred(locked, user)
+        _ensure_may_work(locked, user)
         if expected_version is not None and ctx.instance.lock_version != expected_version:
             raise ConflictError(_("El expediente cambió mientras usted trabajaba; revise y vuelva a enviar."))
         task = ctx.wf.get_task_from_id(locked.task_id)

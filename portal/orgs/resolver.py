@@ -47,6 +47,9 @@ class OrgLaneResolver:
     def per_nivel_roles(self) -> set[str]:
         return {code for code, role in catalogue().items() if role.get("per_nivel")}
 
+    def holds(self, *, role: str, unit: str, nivel: str, user_id: int) -> bool:
+        return user_id in holder_ids(role, unit, nivel)
+
     def resolve(self, ctx: LaneContext) -> Candidate:
         home = self._home(ctx)
         return route(home.role, home.unit, nivel=home.nivel, barred=ctx.barred_user_id)

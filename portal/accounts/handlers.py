@@ -355,7 +355,8 @@ def recordatorio(ctx: ServiceContext, *, tarea: str = "verificar", **unknown: An
                "vencio": timezone.localtime(task.due_at).strftime("%d/%m/%Y %H:%M") if task.due_at else "",
                "confirmacion": tarea == "confirmar_recepcion"}
     link = f"/tareas/{task.pk}/"
-    verifiers = [task.claimed_by] if task.claimed_by else _holders(task.role, task.unit)
+    verifiers = [task.claimed_by] if task.claimed_by else [
+        u for u in _holders(task.role, task.unit) if u.pk != task.barred_user_id]  # never the filer (four eyes)
     for user in verifiers:
         notify(template="cuenta_recordatorio", user=user, instance=instance, link=link,
                context={**context, "nombre": user.get_full_name() or user.get_username()})

@@ -196,10 +196,11 @@ def load_tasks(rng: random.Random, tree: dict, n_tasks: int, claimers: list[int]
         "engine_humantask",
         ["id", "instance_id", "process_key", "task_id", "element_id", "title", "form_key", "lane", "role", "unit",
          "state", "claimed_by_id", "claimed_at", "due_at", "created_at", "completed_at", "completed_by_id",
-         "escalation_note"],
+         "escalation_note", "nivel", "home_role", "home_unit", "routed"],
         (f"{i}\t{i}\t{key}\t{uuid.UUID(int=rng.getrandbits(128), version=4)}\tTask_{role}\t{title}\t{key}_{role}\t"
          f"{role}\t{role}\t{unit}\topen\t{claimed if claimed else chr(92) + 'N'}\t"
          f"{_ts(created + timedelta(hours=1)) if claimed else chr(92) + 'N'}\t{_ts(due)}\t{_ts(created)}\t\\N\t\\N\t"
+         "\t\t\t\t"  # nivel, home_role, home_unit, routed: blank
          for i, (unit, role, key, title, created, due, claimed) in enumerate(rows, start=1)))
     copy_s = time.perf_counter() - started
     _reset_sequence(ProcessInstance)

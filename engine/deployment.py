@@ -111,6 +111,7 @@ def _deploy_parsed(parsed: ParsedFile, content: bytes | str, *, source: str, dep
         services=registry.services.keys(),
         known_roles=registry.lane_resolver.known_roles(),
         form_exists=_form_exists(),
+        per_nivel_roles=registry.lane_resolver.per_nivel_roles(),
     )
     problems += validate_start(
         parsed, known_roles=registry.lane_resolver.known_roles(), form_exists=_form_exists())

@@ -125,6 +125,11 @@ class HumanTaskState(models.TextChoices):
     CANCELLED = "cancelled", _("cancelada")
 
 
+class TaskRouting(models.TextChoices):
+    FOUR_EYES = "four_eyes", _("cuatro ojos")  # the only holders filed the case: never comes back
+    UNHELD = "unheld", _("sin titular")  # nobody held the post: comes back when someone does
+
+
 class HumanTask(models.Model):
     """A READY user task, as the inbox sees it: the inbox never deserializes workflows."""
 
@@ -150,6 +155,18 @@ class HumanTask(models.Model):
     # (`services.escalate_task`, e.g. from a non-interrupting boundary timer's step).
     escalated_at = models.DateTimeField(_("escalada"), null=True, blank=True)
     escalation_note = models.CharField(max_length=500, blank=True)
+    # Four eyes (user task property `fourEyes`): the person who started the case, who may
+    # never claim, complete or be given this task.
+    barred_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Only the holders of (role, unit) with this nivel educativo work it (blank: any).
+    nivel = models.CharField(_("nivel"), max_length=16, blank=True)
+    # Set when the task was routed away from where its diagram put it (`routed`: why):
+    # the (role, unit) it came from, so it can go back when someone holds it again.
+    home_role = models.CharField(max_length=100, blank=True)
+    home_unit = models.CharField(max_length=64, blank=True)
+    routed = models.CharField(max_length=16, choices=TaskRouting.choices, blank=True)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -166,9 +183,11 @@ class HumanTask(models.Model):
                 condition=Q(state="open"),
             ),
             # Covers the inbox counts per process and of unclaimed tasks from the index
-            # alone (an index-only scan), without reading one table page per task.
+            # alone (an index-only scan), without reading one table page per task; nivel and
+            # barred_user ride along so the per-nivel and four-eyes filters stay in the index.
             models.Index(
-                fields=["role", "unit", "process_key", "claimed_by"], name="engine_task_inbox_process",
+                fields=["role", "unit", "process_key", "claimed_by", "nivel", "barred_user"],
+                name="engine_task_inbox_process",
                 condition=Q(state="open"),
             ),
             models.Index(
@@ -236,6 +255,7 @@ class AuditAction(models.TextChoices):
     RESUME = "resume", _("reanudación")
     CANCEL = "cancel", _("cancelación")
     ESCALATE = "escalate", _("escaló la tarea")
+    ROUTE = "route", _("derivó la tarea")
     END = "end", _("fin")
 
 

@@ -243,6 +243,8 @@ def _new_rows(ctx: StepContext, open_ids: set[Any], ready: dict[Any, Any], now: 
             continue
         info = ctx.loaded.user_tasks.get(task.task_spec.name)
         properties = dict(info.properties) if info else {}
+        # Four eyes: a verification is never worked by the person who filed the case.
+        barred = inst.started_by_id if properties.get("fourEyes", "").strip().lower() == "true" else None
         try:
             candidate = registry.lane_resolver.resolve(LaneContext(
                 lane=task.task_spec.lane,
@@ -250,6 +252,7 @@ def _new_rows(ctx: StepContext, open_ids: set[Any], ready: dict[Any, Any], now: 
                 element_id=info.element_id if info else task.task_spec.name,
                 instance_org_unit=inst.org_unit,
                 data=task.data,
+                barred_user_id=barred,
             ))
             due_at = _due_at(properties, now, task)
             claim_for = _claim_for(properties, task)
@@ -263,13 +266,23 @@ def _new_rows(ctx: StepContext, open_ids: set[Any], ready: dict[Any, Any], now: 
             title=(info.title if info else task.task_spec.name)[:300],
             form_key=info.form_key if info else "",
             lane=task.task_spec.lane or "",
-            role=candidate.role, unit=candidate.unit,
+            role=candidate.role, unit=candidate.unit, nivel=candidate.nivel,
             due_at=due_at, created_at=now,
             claimed_by_id=claim_for, claimed_at=now if claim_for else None,
+            barred_user_id=barred,
+            home_role=candidate.home_role, home_unit=candidate.home_unit, routed=candidate.routed,
+            escalated_at=now if candidate.note else None, escalation_note=candidate.note[:500],
         )
         new_rows.append(row)
         ctx.record(AuditAction.TASK_CREATED, task=task, role=row.role, unit=row.unit,
-                   data={"title": row.title, **({"claimed_for": claim_for} if claim_for else {})})
+                   data={"title": row.title, **({"claimed_for": claim_for} if claim_for else {}),
+                         **({"nivel": row.nivel} if row.nivel else {})})
+        if candidate.note:  # routed up or flagged at creation: the case's timeline says why
+            moved = bool(candidate.home_role) and (candidate.home_role, candidate.home_unit) != (row.role, row.unit)
+            ctx.record(AuditAction.ROUTE if moved else AuditAction.ESCALATE,
+                       task=task, role=row.role, unit=row.unit,
+                       data={"note": row.escalation_note, "reason": candidate.routed,
+                             "from_role": candidate.home_role, "from_unit": candidate.home_unit})
     return new_rows
 
 

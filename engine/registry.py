@@ -54,19 +54,33 @@ WakeupScheduler = Callable[[int, datetime], None]
 
 @dataclass(frozen=True)
 class Candidate:
+    """Who gets a user task: holders of (role, unit), of `nivel` when it is not blank.
+
+    A resolver that sends the task elsewhere than the diagram says (nobody there may work
+    it) names the (role, unit) it came from in `home_role`/`home_unit`, why in `routed`
+    (models.TaskRouting) and says so to people in `note`; the task is created flagged
+    with that note. A `note` alone flags the task where it is."""
+
     role: str
     unit: str
+    nivel: str = ""
+    note: str = ""
+    home_role: str = ""
+    home_unit: str = ""
+    routed: str = ""
 
 
 @dataclass(frozen=True)
 class LaneContext:
-    """Input to the lane resolver for one READY user task."""
+    """Input to the lane resolver for one READY user task. `barred_user_id`: who may not
+    work it (four eyes: the person who started the case), if anyone."""
 
     lane: str | None
     properties: Mapping[str, str]
     element_id: str
     instance_org_unit: str
     data: Mapping[str, Any]
+    barred_user_id: int | None = None
 
 
 class LaneResolver(Protocol):
@@ -76,11 +90,21 @@ class LaneResolver(Protocol):
         """Role codes a diagram may use; None accepts any role."""
         ...
 
+    def per_nivel_roles(self) -> set[str] | None:
+        """Roles held per nivel educativo (a task's `nivel`/`nivelFrom` needs one); None
+        accepts the properties on any role."""
+        ...
+
+    def holds(self, *, role: str, unit: str, nivel: str, user_id: int) -> bool:
+        """Does the user hold (role, unit) of that nivel now? The engine asks it, with the
+        task row locked, before a task that has a nivel is claimed, completed or given."""
+        ...
+
 
 class DefaultLaneResolver:
     """Role from the task's `role` property or else its lane name; unit from the
     property `unitFrom` (a dotted path in the instance data holding a unit code) or else
-    the instance's own unit."""
+    the instance's own unit; nivel from `nivel` or `nivelFrom`. Nothing is routed."""
 
     def __init__(self, roles: Iterable[str] | None = None):
         self._roles = set(roles) if roles is not None else None
@@ -97,10 +121,17 @@ class DefaultLaneResolver:
                     % {"element": ctx.element_id, "path": unit_key}
                 )
             unit = value
-        return Candidate(role=role, unit=unit)
+        nivel = ctx.properties.get("nivel") or data_path(ctx.data, ctx.properties.get("nivelFrom") or "-")
+        return Candidate(role=role, unit=unit, nivel=nivel if isinstance(nivel, str) else "")
 
     def known_roles(self) -> set[str] | None:
         return self._roles
+
+    def per_nivel_roles(self) -> set[str] | None:
+        return None
+
+    def holds(self, *, role: str, unit: str, nivel: str, user_id: int) -> bool:
+        return True  # no org tree: whoever the caller lets work the task
 
 
 class FormCatalogue(Protocol):

@@ -38,8 +38,10 @@ from .models import (
     ProcessDefinition,
     ProcessInstance,
     StepKind,
+    TaskRouting,
 )
 from .persistence import lock_instance
+from .registry import registry
 from .runtime import StepContext, engine_steps, json_safe, run_engine
 from .selectors import element_states, task_data
 from .step import Act, run_step, status_conflict
@@ -56,9 +58,11 @@ __all__ = [
     "element_states",
     "escalate_task",
     "fire_due_timers",
+    "four_eyes_refusal",
     "latest_definition",
     "reassign",
     "resume",
+    "route_task",
     "retry",
     "start",
     "suspend",
@@ -108,10 +112,26 @@ def _audit_task(row: HumanTask, action: str, actor: Any, data: dict[str, Any] | 
     )
 
 
+def four_eyes_refusal() -> str:
+    return _("Usted presentó esta solicitud: otra persona debe verificarla (control de cuatro ojos).")
+
+
+def _ensure_may_work(row: HumanTask, user: Any) -> None:
+    """Four eyes and the task's nivel, the last word: checked with the task row locked.
+    (Who holds the task's (role, unit) is the caller's access rule; a task with a nivel
+    asks the lane resolver, since holders of other niveles see it too.)"""
+    if row.barred_user_id is not None and row.barred_user_id == getattr(user, "pk", None):
+        raise ConflictError(four_eyes_refusal())
+    if row.nivel and not registry.lane_resolver.holds(
+            role=row.role, unit=row.unit, nivel=row.nivel, user_id=getattr(user, "pk", None) or 0):
+        raise ConflictError(_("Esta tarea es del nivel %(nivel)s: no le corresponde a usted.") % {"nivel": row.nivel})
+
+
 def claim(*, task_id: int, user: Any) -> HumanTask:
     with transaction.atomic():
         row = _task_row(task_id, lock=True)
         _ensure_open(row)
+        _ensure_may_work(row, user)
         if row.claimed_by_id == user.pk:
             return row
         if row.claimed_by_id is not None:
@@ -142,6 +162,8 @@ def reassign(*, task_id: int, to_user: Any | None, by: Any, reason: str = "") ->
     with transaction.atomic():
         row = _task_row(task_id, lock=True)
         _ensure_open(row)
+        if to_user is not None:
+            _ensure_may_work(row, to_user)
         previous = row.claimed_by_id
         row.claimed_by = to_user
         row.claimed_at = timezone.now() if to_user is not None else None
@@ -165,6 +187,35 @@ def escalate_task(*, task_id: int, note: str, by: Any = None) -> HumanTask:
     return row
 
 
+def route_task(*, task_id: int, role: str, unit: str, note: str, routed: str = TaskRouting.UNHELD,
+               by: Any = None) -> HumanTask:
+    """Send an open, unclaimed task to another (role, unit) — nobody may work it where it
+    is — flagged with `note`; the row keeps the (role, unit) it first came from. Routing
+    it back to that home (someone holds it again) clears the flag. Audited as ROUTE."""
+    with transaction.atomic():
+        row = _task_row(task_id, lock=True)
+        _ensure_open(row)
+        if row.claimed_by_id is not None:
+            raise ConflictError(_("La tarea ya está tomada; no se deriva."))
+        before = (row.role, row.unit)
+        home = (row.home_role or row.role, row.home_unit or row.unit)
+        back = (role, unit) == home
+        row.role, row.unit = role, unit
+        if back:
+            row.home_role = row.home_unit = row.routed = ""
+            row.escalated_at, row.escalation_note = None, ""
+        else:
+            row.home_role, row.home_unit = home
+            row.routed = routed
+            row.escalated_at, row.escalation_note = timezone.now(), (note or "")[:500]
+        row.save(update_fields=["role", "unit", "home_role", "home_unit", "routed", "escalated_at",
+                                "escalation_note"])
+        _audit_task(row, AuditAction.ROUTE, by, {
+            "note": (note or "")[:500], "reason": "" if back else routed, "back": back,
+            "from_role": before[0], "from_unit": before[1]})
+    return row
+
+
 def complete(*, task_id: int, user: Any, data: dict[str, Any] | None = None,
              expected_version: int | None = None, _retrying: int | None = None) -> ProcessInstance:
     """Complete a READY user task with form data, then run the engine until it waits.
@@ -181,6 +232,7 @@ def complete(*, task_id: int, user: Any, data: dict[str, Any] | None = None,
             raise ConflictError(_("Esta tarea ya no está pendiente."))
         if locked.claimed_by_id is not None and locked.claimed_by_id != getattr(user, "pk", None):
             raise ConflictError(_("Otra persona tomó esta tarea; ya no puede completarla usted."))
+        _ensure_may_work(locked, user)
         if expected_version is not None and ctx.instance.lock_version != expected_version:
             raise ConflictError(_("El expediente cambió mientras usted trabajaba; revise y vuelva a enviar."))
         task = ctx.wf.get_task_from_id(locked.task_id)

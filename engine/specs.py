@@ -126,6 +126,7 @@ def validate_file(
     services: Iterable[str],
     known_roles: set[str] | None,
     form_exists: FormCheck | None,
+    per_nivel_roles: set[str] | None = None,
 ) -> list[str]:
     """Check what SpiffWorkflow cannot: forms, service operators, roles, scripts.
 
@@ -154,7 +155,7 @@ def validate_file(
             seen.add(id(wf_spec))
             for task_spec in wf_spec.task_specs.values():
                 problems.extend(
-                    _check_task_spec(task_spec, services, known_roles, form_exists)
+                    _check_task_spec(task_spec, services, known_roles, form_exists, per_nivel_roles)
                 )
                 callee = getattr(task_spec, "spec", None)
                 if isinstance(task_spec, CallActivity) and callee in missing_callees:
@@ -172,7 +173,7 @@ def validate_file(
 
 
 def _check_task_spec(task_spec: Any, services: set[str], known_roles: set[str] | None,
-                     form_exists: FormCheck | None) -> list[str]:
+                     form_exists: FormCheck | None, per_nivel_roles: set[str] | None = None) -> list[str]:
     problems: list[str] = []
     where = describe(task_spec)
     if isinstance(task_spec, UserTask):
@@ -186,6 +187,13 @@ def _check_task_spec(task_spec: Any, services: set[str], known_roles: set[str] |
         elif known_roles is not None and role not in known_roles:
             problems.append(
                 _("%(where)s: el rol '%(role)s' no existe en el catálogo de roles.") % {"where": where, "role": role})
+        nivel = [name for name in ("nivel", "nivelFrom") if info.properties.get(name)]
+        if nivel and per_nivel_roles is not None and role and not info.properties.get("roleFrom") \
+                and role not in per_nivel_roles:
+            problems.append(_("%(where)s: '%(property)s' solo vale para un rol que se ejerce por nivel educativo; "
+                              "'%(role)s' no lo es.") % {"where": where, "property": nivel[0], "role": role})
+        if info.properties.get("fourEyes", "true").strip().lower() not in ("true", "false"):
+            problems.append(_("%(where)s: 'fourEyes' es \"true\" o \"false\".") % {"where": where})
         form_problem = form_exists(info.form_key) if info.form_key and form_exists is not None else None
         if form_problem:
             problems.append(f"{where}: {form_problem}")

@@ -38,6 +38,7 @@ from engine.services import escalate_task
 from portal.notify.services import notify
 from portal.orgs.models import OrgUnit, Position, Role
 from portal.orgs.roles import catalogue
+from portal.orgs.selectors import supervisor_unit
 
 from . import prechecks, services
 from .procedures import (
@@ -47,7 +48,6 @@ from .procedures import (
     reminder_repeat_working_days,
     resolve,
     split_key,
-    supervisor_unit,
     verification_working_days,
 )
 
@@ -365,7 +365,8 @@ def recordatorio(ctx: ServiceContext, *, tarea: str = "verificar", **unknown: An
                "cada_dias": ((ctx.data.get("preparacion") or {}).get("recordatorio_cada_dias")
                              if "working_days_cycle(" in instance.definition.xml else None)}
     link = f"/tareas/{task.pk}/"
-    verifiers = [task.claimed_by] if task.claimed_by else _holders(task.role, task.unit)
+    verifiers = [task.claimed_by] if task.claimed_by else [
+        u for u in _holders(task.role, task.unit) if u.pk != task.barred_user_id]  # never the filer (four eyes)
     for user in verifiers:
         notify(template="cuenta_recordatorio", user=user, instance=instance, link=link,
                context={**context, "nombre": user.get_full_name() or user.get_username()})

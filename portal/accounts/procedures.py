@@ -150,23 +150,6 @@ def reminder_repeat_working_days() -> int:
     return max(1, int(getattr(settings, "ACCOUNTS_REMINDER_REPEAT_WORKING_DAYS", 2)))
 
 
-def supervisor_unit(role_code: str, unit_code: str) -> str | None:
-    """Where `role_code` is held for work at `unit_code`: its fixed MINEDU office, the
-    unit itself, or the nearest unit above at the role's level."""
-    entry = catalogue().get(role_code)
-    if entry is None:
-        return None
-    if entry.get("unit"):
-        return entry["unit"]
-    unit = OrgUnit.objects.filter(code=unit_code).first()
-    if unit is None:
-        return None
-    if unit.kind == entry["unit_level"]:
-        return unit.code
-    return (OrgUnit.objects.filter(code__in=unit.ancestor_codes(), kind=entry["unit_level"])
-            .values_list("code", flat=True).first())
-
-
 def failed_requirements(data: dict[str, Any], form_key: str) -> list[dict[str, str]]:
     """The verification's «no cumple» items with their titles and observations."""
     try:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.db.models import Q, QuerySet
 
 from .models import OrgUnit, Position
+from .roles import catalogue
 
 
 def unit_names(codes: Iterable[str]) -> dict[str, str]:
@@ -63,3 +64,28 @@ def position_list(positions: QuerySet[Position], *, unit: str = "", role: str = 
     if active is not None:
         positions = positions.filter(until__isnull=active)
     return positions.order_by("unit__path", "role_id", "-since", "pk")
+
+
+def supervisor_unit(role_code: str, unit_code: str) -> str | None:
+    """Where `role_code` is held for work at `unit_code`: its fixed MINEDU office, the
+    unit itself, or the nearest unit above at the role's level."""
+    entry = catalogue().get(role_code)
+    if entry is None:
+        return None
+    if entry.get("unit"):
+        return entry["unit"]
+    unit = OrgUnit.objects.filter(code=unit_code).first()
+    if unit is None:
+        return None
+    if unit.kind == entry["unit_level"]:
+        return unit.code
+    return (OrgUnit.objects.filter(code__in=unit.ancestor_codes(), kind=entry["unit_level"])
+            .values_list("code", flat=True).first())
+
+
+def holder_ids(role_code: str, unit_code: str, nivel: str = "") -> set[int]:
+    """The users holding (role, unit) now; of that nivel when `nivel` is not blank."""
+    qs = Position.objects.filter(role_id=role_code, unit__code=unit_code, until__isnull=True)
+    if nivel:
+        qs = qs.filter(nivel=nivel)
+    return set(qs.values_list("user_id", flat=True))

@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 
 from engine import services as engine
 from engine.errors import ConflictError
-from engine.models import HumanTask, HumanTaskState
+from engine.models import HumanTask, HumanTaskState, TaskRouting
 from portal.core import identity
 from portal.core.services import activity_log, api_tokens_revoke_all
 
 from .models import OrgUnit, Position, Role, UnitKind
+from .resolver import route, workers
 
 PARENT_KIND = {
     UnitKind.MINEDU_OFFICE: {UnitKind.MINEDU},
@@ -125,6 +126,7 @@ def position_assign(*, user: Any, role: Role, unit: OrgUnit, by: Any, reason: st
         raise OrgError(_("Esta unidad ya tiene un titular activo para este rol; use «Reemplazar»."))
     position = _create(user, role, unit, nivel, by, reason)
     _log_position("position_assigned", position, by, reason=reason)
+    return_routed_tasks(position=position, by=by)
     return position
 
 
@@ -172,27 +174,61 @@ def release_claimed_tasks(*, user: Any, by: Any, reason: str) -> int:
 
 
 def flag_unheld_tasks(*, role_code: str, unit: OrgUnit, by: Any) -> int:
-    """When nobody holds (role, unit) any more, its open tasks can be worked by nobody:
-    flag them as escalated (the supervision tab and the administrators' list of tasks
-    without a holder show them) until someone is designated. Returns how many."""
-    if Position.objects.filter(role_id=role_code, unit=unit, until__isnull=True).exists():
-        return 0
+    """When nobody may work the open, unclaimed tasks of (role, unit) any more (a baja
+    left the post empty), send them up the `escalates_to` chain to the first level that
+    someone holds (`resolver.route`), flagged, keeping where they came from; a role with
+    nobody above keeps them here, flagged (the supervision tab and the administrators'
+    list of tasks without a holder show them) until someone is designated. Returns how
+    many were moved or flagged."""
     rows = list(HumanTask.objects.filter(role=role_code, unit=unit.code, state=HumanTaskState.OPEN,
-                                         escalated_at__isnull=True).values_list("pk", flat=True))
+                                         claimed_by__isnull=True)
+                .values_list("pk", "nivel", "barred_user_id", "escalated_at"))
     note = _("El puesto quedó sin titular en %(unit)s: nadie puede atender esta tarea hasta que se designe uno.") % {
         "unit": unit.name}
-    for pk in rows:
+    done = 0
+    for pk, nivel, barred, escalated_at in rows:
+        if workers(role_code, unit.code, nivel, barred):
+            continue
+        target = route(role_code, unit.code, nivel=nivel, barred=barred)
         try:
-            engine.escalate_task(task_id=pk, note=note, by=by)
+            if (target.role, target.unit) != (role_code, unit.code):
+                engine.route_task(task_id=pk, role=target.role, unit=target.unit, note=target.note,
+                                  routed=TaskRouting.UNHELD, by=by)
+            elif escalated_at is None:
+                engine.escalate_task(task_id=pk, note=note, by=by)
+            else:
+                continue
         except ConflictError:
-            continue  # closed meanwhile
-    return len(rows)
+            continue  # closed or claimed meanwhile
+        done += 1
+    return done
+
+
+def return_routed_tasks(*, position: Position, by: Any) -> int:
+    """Someone holds (role, unit) again: the tasks sent up for lack of a holder that
+    nobody has claimed meanwhile come back (flag cleared, audited). Tasks sent up by four
+    eyes stay where they are: the person who filed the case still may not work them.
+    Returns how many came back."""
+    rows = HumanTask.objects.filter(state=HumanTaskState.OPEN, routed=TaskRouting.UNHELD, claimed_by__isnull=True,
+                                    home_role=position.role_id, home_unit=position.unit.code)
+    if position.nivel:
+        rows = rows.filter(nivel__in=["", position.nivel])
+    back = 0
+    for pk in list(rows.exclude(barred_user=position.user).values_list("pk", flat=True)):
+        try:
+            engine.route_task(task_id=pk, role=position.role_id, unit=position.unit.code, by=by,
+                              note=_("%(role)s de %(unit)s tiene titular de nuevo.") % {
+                                  "role": position.role.name, "unit": position.unit.name})
+        except ConflictError:
+            continue
+        back += 1
+    return back
 
 
 @transaction.atomic
 def position_end(*, position: Position, by: Any, reason: str, successor: bool = False) -> Position:
     """End a position. Unless a successor takes it in the same transaction
-    (position_replace), tasks left with nobody holding their (role, unit) are flagged."""
+    (position_replace), tasks left with nobody holding their (role, unit) go up or are flagged."""
     reason = (reason or "").strip()
     if not reason:
         raise OrgError(_("Indique el motivo del cese."))
@@ -238,4 +274,5 @@ def position_replace(*, unit: OrgUnit, role: Role, user: Any, by: Any, reason: s
     position.replaced = current  # type: ignore[attr-defined]
     _log_position("position_replaced", position, by, reason=reason,
                   previous_user=current.user_id if current else None)
+    return_routed_tasks(position=position, by=by)
     return position

@@ -3,7 +3,8 @@
 One rule set for the pages and the API; the user's scope (positions, supervision,
 administration) comes from portal.orgs.access. Records outside a user's remit answer
 exactly like records that do not exist (NotVisible → 404). Rules:
-- a task is workable (claim, complete) by holders of its (role, unit);
+- a task is workable (claim, complete) by holders of its (role, unit) — of its nivel,
+  when it has one — except the person it is barred to (four eyes: who filed the case);
 - supervisors see, read-only, the tasks and instances of their remit;
 - administrators see everything and may administer;
 - a person always sees the instances they started, and may correct the ones rejected;
@@ -13,6 +14,8 @@ exactly like records that do not exist (NotVisible → 404). Rules:
 from __future__ import annotations
 
 import uuid
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -26,6 +29,7 @@ from engine.models import (
     ProcessDefinition,
     ProcessInstance,
 )
+from engine.services import four_eyes_refusal
 from portal.orgs.access import Scope, pairs_q, subtree_codes
 from portal.orgs.models import Position
 from portal.schemaforms.models import Document
@@ -35,9 +39,31 @@ from portal.shared.errors import NotAllowed, NotVisible
 from .models import CaseDocument
 
 
+def workable_q(scope: Scope) -> Q:
+    """Task rows the user may work: of a (role, unit) they hold — a position held by
+    nivel takes that nivel's tasks and those without one — and not barred to them. Plain
+    column tests the inbox index covers (role, unit, …, nivel, barred_user)."""
+    held = sorted({(p.role_id, p.unit.code, p.nivel) for p in scope.positions})
+    if not held:
+        return Q(pk__in=[])
+    q = reduce(or_, (Q(role=r, unit=u, nivel__in=["", n]) if n else Q(role=r, unit=u) for r, u, n in held))
+    user_id = getattr(scope.user, "pk", None)
+    return q & ~Q(barred_user_id=user_id) if user_id is not None else q
+
+
 def workable_tasks(scope: Scope) -> QuerySet[HumanTask]:
     """Open tasks this user may claim or complete."""
-    return HumanTask.objects.filter(pairs_q(scope.pairs), state=HumanTaskState.OPEN)
+    return HumanTask.objects.filter(workable_q(scope), state=HumanTaskState.OPEN)
+
+
+def _holds_for(scope: Scope, task: HumanTask) -> bool:
+    """The user holds the task's (role, unit), of its nivel if it has one."""
+    return any(p.role_id == task.role and p.unit.code == task.unit and (not p.nivel or task.nivel in ("", p.nivel))
+               for p in scope.positions)
+
+
+def _barred(scope: Scope, task: HumanTask) -> bool:
+    return task.barred_user_id is not None and task.barred_user_id == getattr(scope.user, "pk", None)
 
 
 def visible_tasks(scope: Scope) -> QuerySet[HumanTask]:
@@ -79,7 +105,7 @@ def task_for_view(scope: Scope, task_pk: Any) -> HumanTask:
 
 
 def can_work(scope: Scope, task: HumanTask) -> bool:
-    return task.state == HumanTaskState.OPEN and (task.role, task.unit) in scope.pairs
+    return task.state == HumanTaskState.OPEN and _holds_for(scope, task) and not _barred(scope, task)
 
 
 ACTIVE_INSTANCE_STATUSES = (InstanceStatus.RUNNING, InstanceStatus.WAITING, InstanceStatus.INCIDENT)
@@ -94,7 +120,9 @@ def can_act(scope: Scope, task: HumanTask) -> bool:
 def task_for_work(scope: Scope, task_pk: Any) -> HumanTask:
     """A task the user may claim/complete; 404 if not visible, 403 if only visible."""
     task = task_for_view(scope, task_pk)
-    if (task.role, task.unit) not in scope.pairs:
+    if _barred(scope, task):  # said first: whether or not the task went up, this is why
+        raise NotAllowed(four_eyes_refusal())
+    if not _holds_for(scope, task):
         raise NotAllowed(_("Usted puede ver esta tarea, pero no le corresponde trabajarla."))
     return task
 
@@ -103,6 +131,8 @@ def work_refusal(scope: Scope, task: HumanTask) -> str:
     """Why the user may not complete `task` now ("" if they may), checked before their
     answer is read so nothing is stored for a task that is not theirs any more. The
     engine checks the same again inside the step, with the rows locked."""
+    if _barred(scope, task):
+        return four_eyes_refusal()
     if not can_work(scope, task):
         return _("Esta tarea ya no está pendiente.")
     if task.claimed_by_id not in (None, getattr(scope.user, "pk", None)):

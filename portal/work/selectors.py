@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engine.models import AuditAction, AuditEvent, HumanTask, HumanTaskState, Incident, ProcessInstance
-from portal.orgs.access import Scope, pairs_q
+from portal.orgs.access import Scope
 from portal.orgs.models import OrgUnit, Position
 from portal.schemaforms.loader import FormError, load_form
 from portal.schemaforms.models import Document
@@ -65,7 +66,7 @@ def supervision(scope: Scope, *, process: str = "", due: str = "") -> QuerySet[H
     inbox's order."""
     if not scope.supervises:
         return HumanTask.objects.none()
-    qs = access.visible_tasks(scope).filter(state=HumanTaskState.OPEN).exclude(pairs_q(scope.pairs))
+    qs = access.visible_tasks(scope).filter(state=HumanTaskState.OPEN).exclude(access.workable_q(scope))
     if process:
         qs = qs.filter(process_key=process)
     return _due(qs, due).select_related("instance", "claimed_by").order_by(F("due_at").asc(nulls_last=True), "pk")
@@ -276,10 +277,13 @@ def with_open_incident_count(queryset: QuerySet[ProcessInstance]) -> QuerySet[Pr
 
 
 def unheld_tasks(*, limit: int = 50) -> tuple[list[HumanTask], int]:
-    """Open tasks whose (role, unit) nobody holds now (a baja left the post empty, or the
-    diagram routes to a post never filled): nobody can work them. Oldest first, with how
-    many there are."""
-    holders = Position.objects.filter(role_id=OuterRef("role"), unit__code=OuterRef("unit"), until__isnull=True)
-    pending = HumanTask.objects.filter(state=HumanTaskState.OPEN).filter(~Exists(holders))
+    """Open tasks nobody can work now: nobody holds their (role, unit) — of their nivel,
+    if they have one — but the person they are barred to (a baja left the post empty, the
+    diagram routes to a post never filled, the only verifier filed the case). Oldest
+    first, with how many there are."""
+    holders = (Position.objects.filter(role_id=OuterRef("role"), unit__code=OuterRef("unit"), until__isnull=True)
+               .exclude(user_id=Coalesce(OuterRef("barred_user_id"), Value(0))))
+    held = (Q(nivel="") & Exists(holders)) | Exists(holders.filter(nivel=OuterRef("nivel")))
+    pending = HumanTask.objects.filter(state=HumanTaskState.OPEN).exclude(held)
     rows = list(pending.select_related("instance__definition").order_by("created_at", "pk")[:limit])
     return rows, pending.count()

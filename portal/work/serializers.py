@@ -68,8 +68,8 @@ class TaskSerializer(UnitNamesMixin, serializers.ModelSerializer):
     class Meta:
         model = HumanTask
         fields = ["id", "title", "process_key", "process_name", "instance", "role", "role_name", "unit",
-                  "unit_name", "state", "state_label", "due_at", "overdue", "escalated_at", "claimed_by",
-                  "created_at"]
+                  "unit_name", "nivel", "state", "state_label", "due_at", "overdue", "escalated_at",
+                  "escalation_note", "claimed_by", "created_at"]
         list_serializer_class = UnitNamesListSerializer
 
     def get_role_name(self, task: HumanTask) -> str:

@@ -121,6 +121,14 @@ def _sentence(event: AuditEvent, *, who: str, title: str, task: HumanTask | None
         if summary:
             return f"{who} {summary}"
         return _("%(who)s completó «%(title)s».") % {"who": who, "title": title}
+    if action == AuditAction.ROUTE:
+        if data.get("back"):
+            return _("La tarea «%(title)s» volvió a %(who)s: %(note)s") % {
+                "title": title, "who": who, "note": data.get("note", "")}
+        return _("La tarea «%(title)s» pasó a %(who)s. %(note)s") % {
+            "title": title, "who": who, "note": data.get("note", "")}
+    if action == AuditAction.ESCALATE and data.get("note"):
+        return _("La tarea «%(title)s» quedó marcada: %(note)s") % {"title": title, "note": data["note"]}
     if action == AuditAction.TASK_CANCELLED:
         return _("La tarea «%(title)s» se cerró: el trámite siguió por otro camino.") % {"title": title}
     if action == AuditAction.TIMER:

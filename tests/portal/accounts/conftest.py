@@ -127,7 +127,9 @@ PROCEDURES: list[Procedure] = [
     *_pair(13, "dre_ugel", "estadistico_ugel", ("jefe_area_ugel", "UGEL-03"), ADMIN, "UGEL-03"),
     # A new Director has no account yet: the UGEL registers the oficio it received. The
     # former Director files their own baja with a copy of their DNI.
-    Procedure(15, "alta_director_ie", "director_ie", UGEL_ESP, UGEL_ESP, "0584714-0"),
+    # Its diagram gives the verification to the UGEL's Especialista SIAGIE; when that
+    # one-holder specialist filed the request, four eyes sends it up to the UGEL's Director.
+    Procedure(15, "alta_director_ie", "director_ie", UGEL_ESP, ("director_ugel", "UGEL-03"), "0584714-0"),
     Procedure(16, "baja_director_ie", "director_ie", DIRECTOR, UGEL_ESP, "0584714-0"),
     *_pair(17, "personal_ie", "personal_ie", DIRECTOR, DIRECTOR, "0584714-0"),
     *_pair(19, "dre_ugel", "especialista_actas_certificados", ("director_ugel", "UGEL-03"), ADMIN, "UGEL-03"),

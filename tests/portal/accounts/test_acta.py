@@ -128,10 +128,12 @@ def test_each_download_makes_a_new_link_and_is_logged_without_it(cuentas, person
 @pytest.mark.django_db
 def test_the_director_acta_names_the_school_and_its_codigo_modular(cuentas, person, client, monkeypatch):
     specialist = person("especialista_siagie_ugel", "UGEL-03")
+    # The specialist files it and is the UGEL's only one: its Director verifies (four eyes).
+    director_ugel = person("director_ugel", "UGEL-03")
     subject = {"nombres": "Carmen", "apellidos": "Huamán Ríos", "dni": new_dni(), "correo": "ch@example.pe"}
     instance = work.process_start(user=specialist, key=ALTA_DIRECTOR.key, data=request_data(
         ALTA_DIRECTOR, specialist, subject=subject, signatory_dni=subject["dni"]))
-    work.task_complete(user=specialist, task_pk=open_task(instance, "verificar").pk, data=verification(instance))
+    work.task_complete(user=director_ugel, task_pk=open_task(instance, "verificar").pk, data=verification(instance))
     client.force_login(specialist)
     _content, html = _acta_html(client, f"/cuentas/acta/{instance.pk}.pdf", monkeypatch)
     assert "Código modular" in html and "0584714" in html and "Director" in html
@@ -236,10 +238,12 @@ def test_a_new_director_with_an_e_mail_is_told_the_account_exists_and_who_hands_
     from .conftest import deliver_mail
 
     specialist = person("especialista_siagie_ugel", "UGEL-03")
+    # The specialist files it and is the UGEL's only one: its Director verifies (four eyes).
+    director_ugel = person("director_ugel", "UGEL-03")
     subject = {"nombres": "Carmen", "apellidos": "Huamán Ríos", "dni": new_dni(), "correo": "ch@example.pe"}
     instance = work.process_start(user=specialist, key=ALTA_DIRECTOR.key, data=request_data(
         ALTA_DIRECTOR, specialist, subject=subject, signatory_dni=subject["dni"]))
-    work.task_complete(user=specialist, task_pk=open_task(instance, "verificar").pk, data=verification(instance))
+    work.task_complete(user=director_ugel, task_pk=open_task(instance, "verificar").pk, data=verification(instance))
     mail.outbox.clear()
     deliver_mail()
 

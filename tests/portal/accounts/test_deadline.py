@@ -35,11 +35,14 @@ def test_overdue_verification_reminds_and_escalates_without_cancelling(cuentas, 
     ugel = person("especialista_siagie_ugel", "UGEL-03")
     director_ugel = person("director_ugel", "UGEL-03")  # supervises the UGEL's specialist
     subject = _subject()
+    # The sitting Director files their successor's alta: the UGEL's specialist verifies it
+    # (had the specialist filed it, four eyes would send it to the UGEL's Director).
+    director = person("director_ie", "0584714-0")
     # Wed 22 Jul 2026: 23 Jul (Día de la Fuerza Aérea) and 28-29 Jul (Fiestas Patrias) are holidays.
     with time_machine.travel(lima(2026, 7, 22, 9, 0), tick=False), \
             django_capture_on_commit_callbacks(execute=True):
-        data = request_data(ALTA_DIRECTOR, ugel, subject=subject, signatory_dni=subject["dni"])
-        instance = work.process_start(user=ugel, key=ALTA_DIRECTOR.key, data=data)
+        data = request_data(ALTA_DIRECTOR, director, subject=subject, signatory_dni=director.dni)
+        instance = work.process_start(user=director, key=ALTA_DIRECTOR.key, data=data)
     assert_round_trip(instance)
     task = open_task(instance, "verificar")
     # Fri 24, Mon 27, Thu 30 → due Thu 30 Jul 09:00.

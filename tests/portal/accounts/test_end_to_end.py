@@ -128,7 +128,8 @@ def _follow_activation_link(message, new_user) -> None:
     assert browser.session["_auth_user_id"] == str(new_user.pk)
 
 
-def _finish_alta(proc: Procedure, channel: Channel, instance: ProcessInstance, verifier, subject) -> None:
+def _finish_alta(proc: Procedure, channel: Channel, instance: ProcessInstance, verifier, subject,
+                 requester=None) -> None:
     new_user = Person.objects.get(document_number=subject["dni"]).user
     if proc.ending == "confirmar_recepcion":
         task = open_task(instance, "confirmar_recepcion")
@@ -141,7 +142,10 @@ def _finish_alta(proc: Procedure, channel: Channel, instance: ProcessInstance, v
         channel.complete(new_user, task, {"recibido": True})
     elif proc.ending == "entregar":
         task = open_task(instance, "entregar")
-        channel.complete(verifier, task, {"fecha_entrega": "2026-11-05", "modalidad": "presencial",
+        # The hand-over is the diagram's verifier's (the UGEL specialist for a Director), who
+        # may have filed the request and seen it verified above them (four eyes).
+        hands_over = requester if requester is not None and (task.role, task.unit) == proc.requester else verifier
+        channel.complete(hands_over, task, {"fecha_entrega": "2026-11-05", "modalidad": "presencial",
                                           "recibido_por_dni": subject["dni"]})
     else:
         deliver_mail()
@@ -170,7 +174,7 @@ def test_approved_request(proc, kind, cuentas, person, client, django_capture_on
         channel.complete(verifier, task, verification(instance, titular_visto=seen))
         if proc.alta:
             assert _position(proc, subject["dni"]) is not None
-            _finish_alta(proc, channel, instance, verifier, subject)
+            _finish_alta(proc, channel, instance, verifier, subject, requester)
         else:
             assert _position(proc, subject["dni"]) is None
             holder.refresh_from_db()

@@ -16,10 +16,11 @@ from engine import services as engine
 from engine.errors import StepFailed
 from engine.models import HumanTask, HumanTaskState, Incident, InstanceStatus, ProcessInstance
 from engine.registry import registry
-from portal.accounts import handlers, prechecks, procedures
+from portal.accounts import handlers, prechecks
 from portal.notify.models import Notification, NotificationStatus
 from portal.orgs import services as orgs
 from portal.orgs.models import Person, Position, Role
+from portal.orgs.selectors import supervisor_unit
 from portal.schemaforms.loader import SchemaFormCatalogue
 from portal.work import services as work
 from tests.engine.constructs import final_data, task_data
@@ -372,10 +373,10 @@ def test_an_overdue_verification_without_a_supervisor_is_still_flagged(cuentas, 
 
 @pytest.mark.django_db
 def test_the_supervisor_unit_is_the_fixed_office_the_unit_or_the_nearest_above(org):
-    assert procedures.supervisor_unit("coordinador_siagie_minedu", "MINEDU-UE") == "MINEDU-UE"
-    assert procedures.supervisor_unit("especialista_siagie_ugel", IE_A) == "UGEL-03"
-    assert procedures.supervisor_unit("director_ugel", "UGEL-04") == "UGEL-04"
-    assert procedures.supervisor_unit("director_ugel", "DRE-CUSCO") is None
+    assert supervisor_unit("coordinador_siagie_minedu", "MINEDU-UE") == "MINEDU-UE"
+    assert supervisor_unit("especialista_siagie_ugel", IE_A) == "UGEL-03"
+    assert supervisor_unit("director_ugel", "UGEL-04") == "UGEL-04"
+    assert supervisor_unit("director_ugel", "DRE-CUSCO") is None
 
 
 # --- live pre-checks ---------------------------------------------------------------------------

@@ -30,6 +30,10 @@ def small_world(officer, role_code: str) -> tuple[object, dict[str, HumanTask]]:
         engine.deploy(content=matrix.process_xml(code), source=f"m_{code}.bpmn")
     user = officer(role_code, matrix.own_unit(role), username=f"m-{role_code}",
                    nivel="secundaria" if role.get("per_nivel") else "")
+    if (below_role, below_unit) != (role_code, matrix.own_unit(role)):
+        # The post below is held (as in the API's world): a vacant one would send its task
+        # up the escalation chain, to the officer's own desk.
+        officer(below_role, below_unit)
 
     def task(code: str, unit: str) -> HumanTask:
         inst = engine.start(key=f"m_{code}", data={"unidad_tarea": unit}, org_unit=unit)

@@ -10,10 +10,9 @@ from portal.orgs.access import Scope
 from portal.shared.errors import NotVisible
 from portal.work.access import can_act
 
+from .procedures import HANDOVER_PROCESSES
+
 HANDOVER_TASK = "entregar"  # the hand-over step of the alta procedures (processes/accounts)
-# The procedures whose hand-over prints an acta: a step of that name in any other process
-# (one an administrator draws later) does not open an account.
-HANDOVER_PROCESSES = ("alta_director_ie", "alta_personal_ie")
 
 
 def acta_task_for_work(scope: Scope, instance_pk: Any, *, lock: bool = False) -> HumanTask:

@@ -29,7 +29,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 
 from engine.errors import ConflictError, ServiceTaskError
 from engine.models import AuditAction, AuditEvent, HumanTask, HumanTaskState, ProcessInstance
@@ -42,6 +41,7 @@ from portal.orgs.selectors import supervisor_unit
 
 from . import prechecks, services
 from .procedures import (
+    HANDOVER_FAMILIES,
     Request,
     confirmation_working_days,
     failed_requirements,
@@ -257,10 +257,6 @@ def _case_context(instance: Any, data: dict[str, Any]) -> dict[str, Any]:
         "unidad": prep.get("unidad_nombre", ""),
         "tramite": _("alta") if prep.get("tramite") == "alta" else _("baja"),
     }
-
-
-# Procedures whose new user gets the one-time link on a printed acta de entrega, and who hands it over.
-HANDOVER_FAMILIES = {"director_ie": _l("la UGEL"), "personal_ie": _l("el Director o la Directora de su IE")}
 
 
 def informar(ctx: ServiceContext, *, aviso: str | None = None, **unknown: Any) -> dict[str, Any]:

@@ -41,6 +41,12 @@ DOCUMENTS = {
     "especialista_siagie_ugel": ("especialista_siagie_ugel.dni",
                                  _l("el Especialista SIAGIE de la UGEL que nombra el oficio")),
 }
+# The alta procedures whose new user gets the one-time link on a printed acta de entrega
+# (never by e-mail), and who hands it over. The acta is printed only from their hand-over
+# step ("entregar"): a step of that name in another process opens no account.
+HANDOVER_FAMILIES = {"director_ie": _l("la UGEL"), "personal_ie": _l("el Director o la Directora de su IE")}
+HANDOVER_PROCESSES = tuple(f"alta_{family}" for family in HANDOVER_FAMILIES)
+
 DATE_FIELDS = {"oficio.fecha": _l("fecha del oficio"), "rd.fecha": _l("fecha de la RD"),
                "correo_solicitud.fecha": _l("fecha del correo"), "solicitud.fecha": _l("fecha de la solicitud")}
 

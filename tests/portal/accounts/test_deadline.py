@@ -129,12 +129,14 @@ def test_the_overdue_reminder_repeats_every_n_working_days_until_the_verificatio
     settings.ACCOUNTS_REMINDER_REPEAT_WORKING_DAYS = 2
     ugel = person("especialista_siagie_ugel", "UGEL-03")
     director_ugel = person("director_ugel", "UGEL-03")
+    director = person("director_ie", "0584714-0")  # files it, so the UGEL's specialist verifies (four eyes)
     subject = _subject()
     with time_machine.travel(lima(2026, 7, 22, 9, 0), tick=False), \
             django_capture_on_commit_callbacks(execute=True):
-        data = request_data(ALTA_DIRECTOR, ugel, subject=subject, signatory_dni=subject["dni"])
-        instance = work.process_start(user=ugel, key=ALTA_DIRECTOR.key, data=data)
+        data = request_data(ALTA_DIRECTOR, director, subject=subject, signatory_dni=director.dni)
+        instance = work.process_start(user=director, key=ALTA_DIRECTOR.key, data=data)
     task = open_task(instance, "verificar")
+    assert task.barred_user_id == director.pk and task.role == "especialista_siagie_ugel" and not task.routed
     # Due Thu 30 Jul; then every two working days: Mon 3 Aug (weekend skipped), Wed 5 Aug,
     # Mon 10 Aug (Thu 6 Aug, the Battle of Junín, is a holiday).
     due = [lima(2026, 7, 30, 9, 0), lima(2026, 8, 3, 9, 0), lima(2026, 8, 5, 9, 0), lima(2026, 8, 10, 9, 0)]
@@ -190,11 +192,12 @@ def test_a_case_on_the_older_one_reminder_version_still_reminds_once_and_finishe
     [old] = engine.deploy(content=older, source="alta_director_ie.bpmn")
     settings.ACCOUNTS_VERIFICATION_WORKING_DAYS = 3
     ugel = person("especialista_siagie_ugel", "UGEL-03")
+    director = person("director_ie", "0584714-0")  # files it, so the UGEL's specialist verifies (four eyes)
     subject = _subject()
     with time_machine.travel(lima(2026, 7, 22, 9, 0), tick=False), \
             django_capture_on_commit_callbacks(execute=True):
-        data = request_data(ALTA_DIRECTOR, ugel, subject=subject, signatory_dni=subject["dni"])
-        instance = work.process_start(user=ugel, key=ALTA_DIRECTOR.key, data=data)
+        data = request_data(ALTA_DIRECTOR, director, subject=subject, signatory_dni=director.dni)
+        instance = work.process_start(user=director, key=ALTA_DIRECTOR.key, data=data)
     [new] = engine.deploy(content=current, source="alta_director_ie.bpmn")
     assert new.definition.version > old.definition.version
     instance.refresh_from_db()

@@ -6,6 +6,7 @@ nothing until it is replayed; the data migration links existing cases the same w
 from __future__ import annotations
 
 import importlib
+import shutil
 import uuid
 from pathlib import Path
 
@@ -17,7 +18,6 @@ from engine import services as engine
 from engine.errors import StepFailed
 from engine.models import Incident, InstanceStatus, ProcessInstance
 from engine.registry import DirectoryFormCatalogue, registry
-from portal.schemaforms import loader
 from portal.schemaforms.services import document_store
 from portal.work import access, selectors, services
 from portal.work.models import CaseDocument
@@ -187,25 +187,22 @@ def test_a_refused_answer_links_nothing(procesos, docente, director):
     assert links(inst) == before
 
 
-def test_the_data_migration_links_existing_cases_from_their_trail(filed, monkeypatch):
+def test_the_data_migration_links_existing_cases_from_their_trail(filed, settings, tmp_path):
     """Cases filed before the links existed get them from their audit trail, only for
-    document fields; a form that can no longer be loaded is skipped."""
+    document fields; a form that can no longer be read is skipped."""
     inst = filed["instance"]
     CaseDocument.objects.all().delete()
     migration = importlib.import_module("portal.work.migrations.0003_case_document_backfill")
-    real = loader.load_form
-
-    def without_review_form(key):
-        if key == "documentos_revision":
-            raise loader.FormNotFound("gone")
-        return real(key)
-
-    monkeypatch.setattr(loader, "load_form", without_review_form)
+    forms = Path(settings.ENGINE["FORMS_DIR"])
+    for source in forms.glob("*.json"):
+        if not source.name.startswith("documentos_revision."):
+            shutil.copy(source, tmp_path / source.name)
+    settings.ENGINE = {**settings.ENGINE, "FORMS_DIR": str(tmp_path)}
     migration.link_existing_documents(apps, None)
     assert links(inst) == {(filed["oficio"], "documentos_prueba", "oficio", ""),
                            (filed["anexo"], "documentos_prueba", "anexo.archivo", "")}
 
-    monkeypatch.setattr(loader, "load_form", real)
-    migration.link_existing_documents(apps, None)  # idempotent, and now the review form loads
+    settings.ENGINE = {**settings.ENGINE, "FORMS_DIR": str(forms)}
+    migration.link_existing_documents(apps, None)  # idempotent, and now the review form is read
     assert access.case_document_ids(inst) == {
         uuid.UUID(filed[name]) for name in ("oficio", "anexo", "informe")}

@@ -18,6 +18,7 @@ from portal.orgs.access import Scope
 from portal.shared.http import officer_view
 
 from . import selectors, services
+from .acta import account_acta_issue
 from .tokens import activation_hours, activation_tokens
 
 
@@ -50,9 +51,9 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
 @require_POST  # issuing an acta renews the account's link: never on a GET (prefetch, reload, crawler)
 @officer_view
 def acta(request: HttpRequest, scope: Scope, pk: int) -> HttpResponse:
-    """The printable acta de entrega (services.account_acta_issue); 404 for anyone who may
+    """The printable acta de entrega (acta.account_acta_issue); 404 for anyone who may
     not work the open hand-over task."""
-    issued = services.account_acta_issue(by=request.user, instance_pk=pk, base_url=request.build_absolute_uri("/"))
+    issued = account_acta_issue(by=request.user, instance_pk=pk, base_url=request.build_absolute_uri("/"))
     response = HttpResponse(issued.content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{issued.filename}"'
     response["Cache-Control"] = "no-store"

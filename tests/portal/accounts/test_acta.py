@@ -17,7 +17,8 @@ from django.utils import timezone
 from pypdf import PdfReader
 from SpiffWorkflow.util.task import TaskState
 
-from portal.accounts import services
+from portal.accounts import acta as acta_module
+from portal.accounts.acta import account_acta_issue
 from portal.core.models import ActivityLog
 from portal.orgs.models import Person
 from portal.work import services as work
@@ -211,8 +212,6 @@ def test_the_acta_response_is_an_inline_pdf_never_cached(cuentas, person, client
 def test_a_failed_render_renews_nothing(cuentas, person, client, monkeypatch):
     """The link is renewed in the same transaction as the PDF is made: if rendering
     fails, the last acta handed over still opens the account and nothing is logged."""
-    from portal.accounts import services
-
     director, subject, instance = _approved_personal_alta(person)
     account = Person.objects.get(document_number=subject["dni"]).user
     password = account.password
@@ -220,9 +219,9 @@ def test_a_failed_render_renews_nothing(cuentas, person, client, monkeypatch):
     def broken(template, context, **kwargs):
         raise RuntimeError("no fonts today")
 
-    monkeypatch.setattr(services, "render_pdf", broken)
+    monkeypatch.setattr(acta_module, "render_pdf", broken)
     with pytest.raises(RuntimeError):
-        services.account_acta_issue(by=director, instance_pk=instance.pk, base_url="http://testserver/")
+        account_acta_issue(by=director, instance_pk=instance.pk, base_url="http://testserver/")
     account.refresh_from_db()
     assert account.password == password
     assert not ActivityLog.objects.filter(action="acta_entrega_descargada").exists()
@@ -320,7 +319,7 @@ def test_two_simultaneous_actas_are_issued_one_after_the_other(cuentas, person):
 
     def issue():
         barrier.wait(timeout=10)
-        acta = services.account_acta_issue(by=director, instance_pk=instance.pk, base_url="http://testserver/")
+        acta = account_acta_issue(by=director, instance_pk=instance.pk, base_url="http://testserver/")
         return _link(_pdf_text(acta.content)), timezone.now()
 
     results = in_threads({"a": issue, "b": issue})

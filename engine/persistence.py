@@ -256,6 +256,11 @@ def _new_rows(ctx: StepContext, open_ids: set[Any], ready: dict[Any, Any], now: 
             ))
             due_at = _due_at(properties, now, task)
             claim_for = _claim_for(properties, task)
+            if claim_for is not None and claim_for == barred:
+                # The diagram contradicts itself: an incident, never a four-eyes task given
+                # to the very person it bars.
+                raise ValueError(_("'claimFor' entrega la tarea a quien inició el expediente, pero la tarea "
+                                   "exige cuatro ojos (fourEyes): otra persona debe hacerla."))
         except (LookupError, ValueError) as exc:
             # Nobody could be given this task: an incident an administrator can fix and
             # retry, rather than a task that sits in no one's inbox.

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from engine import services
-from engine.errors import ConflictError
-from engine.models import HumanTaskState, InstanceStatus
+from engine.errors import ConflictError, StepFailed
+from engine.models import HumanTask, HumanTaskState, Incident, InstanceStatus, ProcessInstance
 
 from .conftest import open_task
 
@@ -56,3 +56,26 @@ def test_the_starter_is_barred_from_a_four_eyes_task_and_nobody_else_is(engine_r
     services.complete(task_id=follow.pk, user=user)
     inst.refresh_from_db()
     assert inst.status == InstanceStatus.COMPLETED
+
+
+@pytest.mark.django_db
+def test_claim_for_the_barred_starter_is_an_incident_not_a_task_he_holds(engine_registry, user, other_user):
+    """A diagram that gives a four-eyes task (claimFor) to the person who started the case
+    contradicts itself: the step fails with an incident naming the element, no task row
+    is given to him, and once the data names someone else a retry creates the task."""
+    diagram = BPMN.replace(
+        '<spiffworkflow:property name="fourEyes" value="true"/>',
+        '<spiffworkflow:property name="fourEyes" value="true"/>'
+        '<spiffworkflow:property name="claimFor" value="revisor_id"/>')
+    services.deploy(content=diagram, source="cuatro_ojos.bpmn")
+    with pytest.raises(StepFailed, match="cuatro ojos"):
+        services.start(key="cuatro_ojos", started_by=user, data={"revisor_id": user.pk})
+    inst = ProcessInstance.objects.get()
+    assert inst.status == InstanceStatus.INCIDENT
+    [incident] = Incident.objects.filter(instance=inst, resolved_at__isnull=True)
+    assert incident.element_id == "verificar" and "fourEyes" in incident.message
+    assert not HumanTask.objects.filter(instance=inst).exists()
+
+    fine = services.start(key="cuatro_ojos", started_by=user, data={"revisor_id": other_user.pk})
+    row = open_task(fine, "verificar")
+    assert row.claimed_by_id == other_user.pk and row.barred_user_id == user.pk

@@ -142,11 +142,15 @@ def alta(ctx: ServiceContext, *, nombres: str | None = None, apellidos: str | No
             "name": replaced["nombre"], "document": replaced["documento"] or replaced["nombre"]}
         if replaced["cuenta_desactivada"]:
             summary += _(", cuya cuenta quedó desactivada")
+    if result.email_not_applied:
+        summary += _("; el correo de la solicitud no se aplicó: la cuenta ya existía y conserva el correo "
+                     "que tiene registrado (solo un administrador lo cambia, con la persona)")
     return {
         "usuario": user.get_username(),
         "user_id": user.pk,
         "position_id": result.position.pk,
         "cuenta_nueva": result.created_user,
+        "correo_no_aplicado": result.email_not_applied,
         "reemplazado": replaced,
         "resumen": summary,
         "activacion": _activation(ctx, user, created=result.created_user, send=_flag(send_activation)),

@@ -54,6 +54,7 @@ class AltaResult:
     created_user: bool
     replaced_deactivated: bool = False  # the previous holder's account was deactivated
     released_tasks: int = 0  # the previous holder's claimed tasks returned to the pool
+    email_not_applied: bool = False  # the request's e-mail differs from the existing account's, kept
 
 
 @dataclass(frozen=True)
@@ -139,17 +140,26 @@ def _find_person(doc_type: str, number: str) -> Person | None:
     return Person.objects.filter(document_type=doc_type, document_number=number).first()
 
 
-def _update_identity(user: Any, *, nombres: str, apellidos: str, email: str, by: Any) -> None:
-    """Fill what an existing person's account lacks; never replace what it has: a request
-    that names someone must not rename them or redirect their mail (their activation link
-    would follow the new address)."""
-    changes = {"first_name": nombres[:150], "last_name": apellidos[:150], "email": email}
+def _update_identity(user: Any, *, nombres: str, apellidos: str, email: str, by: Any, unit: OrgUnit) -> bool:
+    """Fill the names an existing person's account lacks; never replace what it has, and
+    never write its e-mail: a request that names someone must not rename them or redirect
+    their mail (their activation link and every notice would follow the address someone
+    else typed). Their address changes only with them, through an administrator.
+
+    True if the request named an e-mail other than the account's: it was not applied, and
+    the audit says so."""
+    changes = {"first_name": nombres[:150], "last_name": apellidos[:150]}
     changed = [field for field, value in changes.items() if value and not getattr(user, field)]
     if changed:
         for field in changed:
             setattr(user, field, changes[field])
         user.save(update_fields=changed)
         activity_log(actor=by, action="account_updated", obj=user, data={"fields": changed})
+    ignored = bool(email) and email.lower() != (user.email or "").lower()
+    if ignored:
+        activity_log(actor=by, action="account_email_not_applied", obj=user, unit=unit.code,
+                     data={"username": user.username, "account_has_email": bool(user.email)})
+    return ignored
 
 
 def _create_user(*, nombres: str, apellidos: str, email: str, doc_type: str, number: str,
@@ -207,10 +217,11 @@ def account_alta(*, nombres: str, apellidos: str, document_type: str = "dni", do
         if Position.objects.filter(user=user, role=role, unit=unit, nivel=nivel, until__isnull=True).exists():
             raise AccountError(_("%(who)s ya tiene ese cargo en %(unit)s: «%(role)s».") % {
                 "who": describe(user), "unit": unit, "role": role.name})
-        _update_identity(user, nombres=nombres, apellidos=apellidos, email=email, by=by)
+        email_ignored = _update_identity(user, nombres=nombres, apellidos=apellidos, email=email, by=by, unit=unit)
     else:
         user = None
         created = True
+        email_ignored = False
 
     holder = orgs.current_holder(role=role, unit=unit, nivel=nivel) if role.one_holder else None
     if role.one_holder and expected_holder is not UNCHECKED:
@@ -250,7 +261,8 @@ def account_alta(*, nombres: str, apellidos: str, document_type: str = "dni", do
         activity_log(actor=by, action="account_reactivated", obj=user, unit=unit.code,
                      data={"username": user.username, "role": role.code, "reason": reason})
     return AltaResult(user=user, position=position, replaced=replaced, created_user=created,
-                      replaced_deactivated=replaced_deactivated, released_tasks=released)
+                      replaced_deactivated=replaced_deactivated, released_tasks=released,
+                      email_not_applied=email_ignored)
 
 
 @transaction.atomic

@@ -180,3 +180,32 @@ def test_opening_a_correction_is_logged_as_a_read_of_the_earlier_case(cuentas, p
 
     assert ActivityLog.objects.filter(action="case_viewed", actor=requester, object_id=str(rejected.pk),
                                       data__via="page:correction").count() == 1
+
+
+@pytest.mark.django_db
+def test_an_existing_account_without_e_mail_never_takes_the_address_a_request_typed(
+        cuentas, person, mailoutbox, client):
+    """An existing person with no e-mail on file, named by an alta with the requester's
+    chosen address: the address is not written (their notices and any link would follow
+    it), the audit says so, and the case tells the officers in plain Spanish."""
+    from portal.core.models import ActivityLog
+
+    victim = _never_activated(person("director_ie", "0301234-0"))
+    victim.email = ""
+    victim.save(update_fields=["email"])
+    requester = person("director_ugel", "UGEL-03")
+    instance = work.process_start(user=requester, key=ALTA_UGEL.key, data=request_data(
+        ALTA_UGEL, requester, subject={"nombres": "Otro", "apellidos": "Nombre", "dni": victim.dni,
+                                       "correo": "atacante@example.com"}, signatory_dni=requester.dni))
+    admin = person("administrador_siagie", "MINEDU-UE")
+    work.task_complete(user=admin, task_pk=open_task(instance, "verificar").pk, data=verification(instance))
+    deliver_mail()
+
+    victim.refresh_from_db()
+    assert victim.email == ""
+    assert not [m for m in mailoutbox if "atacante@example.com" in m.to]
+    event = ActivityLog.objects.get(action="account_email_not_applied")
+    assert event.data == {"username": victim.username, "account_has_email": False}
+    client.force_login(admin)
+    page = client.get(f"/expedientes/{instance.pk}/").content.decode()
+    assert "el correo de la solicitud no se aplicó" in page

@@ -7,16 +7,25 @@ class StartSubmission(models.Model):
     """One row per submitted start form, keyed by the token the form was rendered with:
     a double click or a resent POST finds the case the first submission created instead
     of starting a second one. Written in the start's transaction: it exists exactly when
-    its case (or the case's incident) does."""
+    its case (or the case's incident) does.
 
-    token = models.UUIDField(unique=True)
+    A token is unique per user and process (as an Idempotency-Key is per client and
+    endpoint): another user's or another process's request with the same token is a
+    request of its own, never a replay of this one."""
+
+    token = models.UUIDField()
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    process_key = models.CharField(max_length=200, default="")
     instance = models.ForeignKey("engine.ProcessInstance", null=True, blank=True, on_delete=models.CASCADE,
                                  related_name="+")
     # SHA-256 of the canonical request: the same token with other data is refused.
     # Empty on rows written before it was kept.
     body_sha256 = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "process_key", "token"],
+                                               name="work_startsubmission_user_process_token")]
 
     def __str__(self) -> str:
         return str(self.token)

@@ -134,9 +134,10 @@ def process_start(*, user: Any, key: str, data: Submission, position_pk: Any = N
             with transaction.atomic():
                 # A concurrent send of the same token waits here on the unique index until
                 # the first commits (PostgreSQL), then finds its row.
-                row = StartSubmission.objects.create(token=token, user=user, body_sha256=digest)
+                row = StartSubmission.objects.create(token=token, user=user, process_key=key,
+                                                     body_sha256=digest)
         except IntegrityError:
-            first = StartSubmission.objects.filter(token=token, user=user).first()
+            first = StartSubmission.objects.filter(token=token, user=user, process_key=key).first()
             if first is not None and first.body_sha256 and first.body_sha256 != digest:
                 raise ReplayMismatch(_(
                     "Esta solicitud ya se había enviado con otros datos; no se creó otro expediente "

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import threading
 import uuid
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -138,6 +139,34 @@ def test_a_start_whose_step_failed_keeps_its_case_and_the_key_names_it(api, offi
     assert inst.status == InstanceStatus.INCIDENT and Incident.objects.get().instance_id == inst.pk
     assert StartSubmission.objects.get().instance_id == inst.pk
     assert again.status_code == 200 and again.json()["id"] == inst.pk
+
+
+
+def test_another_users_request_with_the_same_key_is_a_request_of_its_own(api, officer, tramite):
+    """Two officers whose clients happen to send the same Idempotency-Key: each gets their
+    own case (201), neither is told "ya se había enviado" nor learns of the other's case."""
+    first = api(officer("personal_ie", IE)).post("processes/tramite_prueba/start/", {"data": SOLICITUD},
+                                                 HTTP_IDEMPOTENCY_KEY=KEY)
+    second = api(officer("personal_ie", IE)).post("processes/tramite_prueba/start/", {"data": SOLICITUD},
+                                                  HTTP_IDEMPOTENCY_KEY=KEY)
+
+    assert (first.status_code, second.status_code) == (201, 201), second.json()
+    assert first.json()["id"] != second.json()["id"]
+    assert ProcessInstance.objects.count() == 2
+
+
+def test_the_same_key_for_another_process_starts_that_process(api, officer, tramite):
+    """A client that reuses one key for requests to two processes: the second process
+    starts too (the key is scoped to the process, like an Idempotency-Key to its endpoint)."""
+    content = (Path(__file__).parents[1] / "processes" / "tramite_prueba.bpmn").read_text()
+    engine_services.deploy(content=content.replace("tramite_prueba", "tramite_otro").encode(),
+                           source="tramite_otro.bpmn")
+    client = api(officer("personal_ie", IE))
+    first = client.post("processes/tramite_prueba/start/", {"data": SOLICITUD}, HTTP_IDEMPOTENCY_KEY=KEY)
+    other = client.post("processes/tramite_otro/start/", {"data": SOLICITUD}, HTTP_IDEMPOTENCY_KEY=KEY)
+
+    assert (first.status_code, other.status_code) == (201, 201), other.json()
+    assert ProcessInstance.objects.get(pk=other.json()["id"]).definition.key == "tramite_otro"
 
 
 @pytest.mark.postgres_only

@@ -118,7 +118,7 @@ def _mul_ns(left: int, right: int) -> float:
     small, big = sorted((left, right))
     if small < _KARATSUBA_CUTOFF:
         return 1.0 * small * big
-    return _MUL_NS * big * small ** 0.585
+    return float(_MUL_NS * big * small ** 0.585)
 
 
 def _div_ns(dividend: int, divisor: int) -> float:
@@ -127,7 +127,7 @@ def _div_ns(dividend: int, divisor: int) -> float:
 
 
 def _log2_factorial(n: int) -> float:
-    return math.lgamma(n + 1) / math.log(2) if n > 1 else 0.0
+    return float(math.lgamma(n + 1) / math.log(2)) if n > 1 else 0.0
 
 
 def _text_estimate(value: Any, limit: int) -> int:

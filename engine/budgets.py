@@ -60,6 +60,7 @@ def _getitem(obj: Any, key: Any) -> Any:
 
 
 _BASE_BUILTINS: dict[str, Any] = {**safe_builtins, **_EXTRA_BUILTINS}
+_MATH_NAMES: dict[str, Any] = {name: getattr(math, name) for name in dir(math) if not name.startswith("_")}
 
 
 # --- Budgets ---------------------------------------------------------------------------------
@@ -79,6 +80,8 @@ NS_PER_OPERATION = 50
 # 70 of them; the constants (ns) were measured on the reference machine.
 _LIMB_BITS = 30
 _KARATSUBA_CUTOFF = 70
+# Integers and strings below this many bits or characters take the guards' fast paths.
+_SMALL_BITS = 4096
 _MUL_NS = 3.5
 _DIV_NS = 1.5
 # Iterating a sized container this small is charged at once instead of item by item.
@@ -393,6 +396,12 @@ class Budget:
     def format_value(self, value: Any, conversion: int, spec: str) -> str:
         """One `{value!conversion:spec}` of an f-string, with the spec's width and
         precision and the value's text checked before it is rendered."""
+        kind = type(value)
+        if (conversion == -1 and len(spec) <= 4 and kind in (int, float, bool, str)
+                and (kind is not str or len(value) < _SMALL_BITS)
+                and (kind is not int or value.bit_length() < _SMALL_BITS)):
+            # Fast path: a short spec (width under 10,000) of a small scalar.
+            return format(value, spec)
         self._template(spec, ())
         self._expect(_text_estimate(value, self.max_bytes))
         if conversion == ord("r"):
@@ -406,6 +415,11 @@ class Budget:
         return result
 
     def binop(self, op: str, a: Any, b: Any) -> Any:
+        # Fast path: arithmetic on integers of a few limbs costs one operation at most and
+        # builds almost nothing (`**` and `<<` can grow any integer, so they are checked).
+        if (type(a) is int and type(b) is int and op not in ("**", "<<")
+                and a.bit_length() < _SMALL_BITS and b.bit_length() < _SMALL_BITS):
+            return _BINOPS[op](a, b)
         self._before(op, a, b)
         return self.account(_BINOPS[op](a, b))
 
@@ -466,8 +480,7 @@ class Budget:
     def _math(self) -> types.SimpleNamespace:
         """The `math` module scripts see: its integer functions that can build huge
         results or do long C work are checked first."""
-        names = {name: getattr(math, name) for name in dir(math) if not name.startswith("_")}
-        space = types.SimpleNamespace(**names)
+        space = types.SimpleNamespace(**_MATH_NAMES)
         space.factorial = self._factorial
         space.comb = self._comb
         space.perm = self._perm

@@ -5,10 +5,12 @@ Every run of a script or expression has a `Budget`: a number of operations, a wa
 deadline and a cap on the size of the values it builds. It is counted by the code itself,
 not by a signal, so it works in any thread: the transform inserts a counter call at the
 top of every `while` body, function body and lambda; `for` loops and comprehensions count
-through `_getiter_`; the operators and methods that can build a huge value from a small
-one (`*`, `**`, `<<`, `+`, `%`, `str.ljust`...) go through checked helpers. A C-level call
-on values the script could build within the caps (sorting a 10 MB list) is not
-interrupted: the caps keep it short.
+through `_getiter_`; the operators, f-string fields, builtins and methods that can build
+a huge value from a small one or do long work in C (`*`, `**`, `<<`, `//`, `%`, `str()`,
+`sorted`, `math.factorial`, `str.ljust`, `list.extend`...) go through checked helpers that
+refuse an oversized result and charge the work before it is done. A C-level call the
+helpers do not charge, on values within the caps (comparing two 10 MB lists), is not
+interrupted: the caps keep it short. An overrun sticks to the budget (`settle`).
 """
 
 from __future__ import annotations

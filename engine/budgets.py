@@ -5,10 +5,12 @@ Every run of a script or expression has a `Budget`: a number of operations, a wa
 deadline and a cap on the size of the values it builds. It is counted by the code itself,
 not by a signal, so it works in any thread: the transform inserts a counter call at the
 top of every `while` body, function body and lambda; `for` loops and comprehensions count
-through `_getiter_`; the operators and methods that can build a huge value from a small
-one (`*`, `**`, `<<`, `+`, `%`, `str.ljust`...) go through checked helpers. A C-level call
-on values the script could build within the caps (sorting a 10 MB list) is not
-interrupted: the caps keep it short.
+through `_getiter_`; the operators, f-string fields, builtins and methods that can build
+a huge value from a small one or do long work in C (`*`, `**`, `<<`, `//`, `%`, `str()`,
+`sorted`, `math.factorial`, `str.ljust`, `list.extend`...) go through checked helpers that
+refuse an oversized result and charge the work before it is done. A C-level call the
+helpers do not charge, on values within the caps (comparing two 10 MB lists), is not
+interrupted: the caps keep it short. An overrun sticks to the budget (`settle`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import math
 import operator
 import re
 import time
-from collections.abc import Callable, Iterator
+import types
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -50,7 +53,8 @@ _EXTRA_BUILTINS: dict[str, Any] = {
     "reversed": reversed,
     "map": map,
     "filter": filter,
-    "math": math,
+    "sorted": sorted,
+    "tuple": tuple,
 }
 
 def _getitem(obj: Any, key: Any) -> Any:
@@ -58,6 +62,7 @@ def _getitem(obj: Any, key: Any) -> Any:
 
 
 _BASE_BUILTINS: dict[str, Any] = {**safe_builtins, **_EXTRA_BUILTINS}
+_MATH_NAMES: dict[str, Any] = {name: getattr(math, name) for name in dir(math) if not name.startswith("_")}
 
 
 # --- Budgets ---------------------------------------------------------------------------------
@@ -67,8 +72,20 @@ _BASE_BUILTINS: dict[str, Any] = {**safe_builtins, **_EXTRA_BUILTINS}
 step_deadline: ContextVar[float | None] = ContextVar("engine_step_deadline", default=None)
 
 # The clock is read once every this many operations: often enough to stop within
-# milliseconds, rarely enough to cost nothing.
-_CLOCK_EVERY = 1024
+# a millisecond, rarely enough to cost little (see bench/budgets.py).
+_CLOCK_EVERY = 32
+# Work done in C (big-integer arithmetic, copying and sorting containers) is charged at
+# one operation per this many nanoseconds on a 2-core reference machine, about what one
+# interpreted step of a script costs, so SCRIPT_MAX_OPERATIONS bounds C time as well.
+NS_PER_OPERATION = 50
+# CPython stores integers in 30-bit digits ("limbs") and multiplies by Karatsuba above
+# 70 of them; the constants (ns) were measured on the reference machine.
+_LIMB_BITS = 30
+_KARATSUBA_CUTOFF = 70
+# Integers and strings below this many bits or characters take the guards' fast paths.
+_SMALL_BITS = 4096
+_MUL_NS = 3.5
+_DIV_NS = 1.5
 # Iterating a sized container this small is charged at once instead of item by item.
 _CHARGE_AT_ONCE = 64
 
@@ -97,6 +114,52 @@ def step_time_limit(seconds: float) -> str:
                     _plural(seconds)) % {"s": seconds_text(seconds)}
 
 
+def _limbs(number: int) -> int:
+    return abs(number).bit_length() // _LIMB_BITS + 1
+
+
+def _mul_ns(left: int, right: int) -> float:
+    """Nanoseconds CPython takes to multiply integers of `left` and `right` limbs."""
+    small, big = sorted((left, right))
+    if small < _KARATSUBA_CUTOFF:
+        return 1.0 * small * big
+    return float(_MUL_NS * big * small ** 0.585)
+
+
+def _div_ns(dividend: int, divisor: int) -> float:
+    """Nanoseconds of a long division (schoolbook in CPython: quadratic)."""
+    return _DIV_NS * divisor * max(1, dividend - divisor + 1)
+
+
+def _log2_factorial(n: int) -> float:
+    return float(math.lgamma(n + 1) / math.log(2)) if n > 1 else 0.0
+
+
+def _text_estimate(value: Any, limit: int) -> int:
+    """An upper estimate of the length of str(value) or repr(value), walking containers
+    (each occurrence of a shared item is printed again) and stopping once over `limit`."""
+    total = 0
+    stack = [value]
+    while stack and total <= limit:
+        item = stack.pop()
+        if isinstance(item, str | bytes | bytearray):
+            total += 4 * len(item) + 3 if not isinstance(item, str) else len(item) + 2
+        elif isinstance(item, bool) or item is None:
+            total += 5
+        elif isinstance(item, int):
+            total += item.bit_length() + 2  # binary is the longest notation
+        elif isinstance(item, dict):
+            total += 2 + 4 * len(item)
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple | set | frozenset):
+            total += 2 + 2 * len(item)
+            stack.extend(item)
+        else:
+            total += 32
+    return total
+
+
 def _size(value: Any) -> int:
     """A cheap lower bound of the memory a value holds (shallow: 8 bytes per item)."""
     if isinstance(value, str | bytes | bytearray):
@@ -110,6 +173,7 @@ def _size(value: Any) -> int:
 
 _BINOPS: dict[str, Callable[[Any, Any], Any]] = {
     "*": operator.mul, "**": operator.pow, "<<": operator.lshift, "+": operator.add, "%": operator.mod,
+    "//": operator.floordiv,
 }
 _INPLACE: dict[str, Callable[[Any, Any], Any]] = {
     "+=": operator.iadd,
@@ -121,11 +185,23 @@ _INPLACE: dict[str, Callable[[Any, Any], Any]] = {
     "**=": operator.ipow,
     "|=": operator.ior,
     "&=": operator.iand,
+    "^=": operator.ixor,
+    "<<=": operator.ilshift,
+    ">>=": operator.irshift,
 }
 # Methods that build a value much larger than their inputs, or grow their object.
 _PADDING = frozenset({"ljust", "rjust", "center", "zfill"})
 _WATCHED_METHODS = _PADDING | {"expandtabs", "replace", "format", "format_map", "join",
-                               "append", "extend", "insert"}
+                               "append", "extend", "insert", "update", "union", "sort",
+                               "intersection", "difference", "symmetric_difference",
+                               "intersection_update", "difference_update",
+                               "symmetric_difference_update", "fromkeys", "count", "index",
+                               "split", "splitlines", "encode", "upper", "lower", "title",
+                               "swapcase", "casefold", "capitalize", "translate"}
+# Builtins whose calls the transform routes through `Budget.call`: they consume a whole
+# iterable in C (copying, hashing or sorting it) or render a value as text.
+WATCHED_CALLS = frozenset({"list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "str",
+                           "repr", "divmod", "min", "max", "any", "all"})
 _DIGITS = re.compile(r"\d+")
 # A run may build, in all, this many times SCRIPT_MAX_VALUE_BYTES.
 BUILT_FACTOR = 10
@@ -136,8 +212,8 @@ class Budget:
     the compiled code calls (see `BudgetTransformer`). One budget per run, never shared
     between threads."""
 
-    __slots__ = ("_fresh", "built", "deadline", "left", "max_built", "max_bytes", "max_operations",
-                 "seconds", "step_bound")
+    __slots__ = ("_fresh", "built", "deadline", "exceeded", "left", "math", "max_built", "max_bytes",
+                 "max_operations", "seconds", "step_bound")
 
     def __init__(self, limits: ScriptLimits) -> None:
         self.max_operations = limits.operations
@@ -153,6 +229,9 @@ class Budget:
         self.step_bound = step is not None and step < deadline
         self.deadline = step if step is not None and self.step_bound else deadline
         self.seconds = limits.seconds
+        # The first overrun, kept: a script that catches it still fails (see `settle`).
+        self.exceeded: BudgetExceeded | None = None
+        self.math = self._math()
 
     # operations and time
 
@@ -171,15 +250,44 @@ class Budget:
         if self.left < 0 or before // _CLOCK_EVERY != self.left // _CLOCK_EVERY:
             self._check()
 
+    def fail(self, exc: BudgetExceeded) -> BudgetExceeded:
+        """Record an overrun (the first one is kept) and return it to be raised."""
+        if self.exceeded is None:
+            self.exceeded = exc
+        return exc
+
+    def settle(self) -> None:
+        """Call when the run ends: an overrun the script caught and swallowed (`try: ...
+        except Exception: pass`) still fails the run."""
+        if self.exceeded is not None:
+            raise BudgetExceeded(self.exceeded.limit)
+
     def _check(self) -> None:
+        if self.exceeded is not None:
+            raise BudgetExceeded(self.exceeded.limit)
         if self.left < 0:
-            raise BudgetExceeded(operations_limit(self.max_operations))
+            raise self.fail(BudgetExceeded(operations_limit(self.max_operations)))
         if time.monotonic() > self.deadline:
             if self.step_bound:
-                raise BudgetExceeded(_("el límite de tiempo del paso (STEP_MAX_SECONDS)"))
-            raise BudgetExceeded(ngettext("el límite de %(s)s segundo (SCRIPT_MAX_SECONDS)",
-                                          "el límite de %(s)s segundos (SCRIPT_MAX_SECONDS)",
-                                          _plural(self.seconds)) % {"s": seconds_text(self.seconds)})
+                raise self.fail(BudgetExceeded(_("el límite de tiempo del paso (STEP_MAX_SECONDS)")))
+            raise self.fail(BudgetExceeded(
+                ngettext("el límite de %(s)s segundo (SCRIPT_MAX_SECONDS)",
+                         "el límite de %(s)s segundos (SCRIPT_MAX_SECONDS)",
+                         _plural(self.seconds)) % {"s": seconds_text(self.seconds)}))
+
+    def work(self, nanoseconds: float) -> None:
+        """Charge C work before it is done, so work over the budget is never started."""
+        self.charge(int(nanoseconds // NS_PER_OPERATION))
+
+    def consume(self, items: Any, per_item_ns: float = 50.0) -> Any:
+        """What a C function about to consume `items` will see: a sized container is
+        charged and size-checked at once, anything else is counted item by item."""
+        if isinstance(items, list | tuple | str | bytes | dict | set | frozenset | range):
+            if type(items) is not range or self._fresh.pop(id(items), None) is not items:
+                self.work(per_item_ns * len(items))
+            self._expect(8 * len(items))
+            return items
+        return self._counted(iter(items))
 
     def getiter(self, ob: Any) -> Iterator[Any]:
         if type(ob) is range and self._fresh.pop(id(ob), None) is ob:
@@ -213,8 +321,8 @@ class Budget:
     # value sizes
 
     def too_big(self) -> BudgetExceeded:
-        return BudgetExceeded(_("el límite de %(n)s bytes por valor (SCRIPT_MAX_VALUE_BYTES)")
-                              % {"n": thousands(self.max_bytes)})
+        return self.fail(BudgetExceeded(_("el límite de %(n)s bytes por valor (SCRIPT_MAX_VALUE_BYTES)")
+                                        % {"n": thousands(self.max_bytes)}))
 
     def check_size(self, value: Any) -> Any:
         if _size(value) > self.max_bytes:
@@ -228,30 +336,50 @@ class Budget:
             raise self.too_big()
         self.built += size
         if self.built > self.max_built:
-            raise BudgetExceeded(
+            raise self.fail(BudgetExceeded(
                 _("el límite de %(n)s bytes construidos en total (%(k)s × SCRIPT_MAX_VALUE_BYTES)")
-                % {"n": thousands(self.max_built), "k": BUILT_FACTOR})
+                % {"n": thousands(self.max_built), "k": BUILT_FACTOR}))
         return value
 
     def _expect(self, estimate: float) -> None:
         if estimate > self.max_bytes:
             raise self.too_big()
 
+    def _copy(self, nbytes: float) -> None:
+        """Charge a linear copy of `nbytes` (about 0.1 ns a byte)."""
+        self.work(nbytes / 10)
+
     def _before(self, op: str, a: Any, b: Any) -> None:
-        """Refuse an operation whose result would be over the cap, before it is built."""
+        """Refuse an operation whose result would be over the cap or whose C work would
+        be over the operations left, before it is done; charge its work otherwise."""
+        ints = isinstance(a, int) and isinstance(b, int)
         if op == "*":
+            if ints:
+                self._expect((a.bit_length() + b.bit_length()) / 8)
+                self.work(_mul_ns(_limbs(a), _limbs(b)))
+                return
             if isinstance(a, int) and not isinstance(b, int):
                 a, b = b, a
             if isinstance(b, int) and isinstance(a, str | bytes | bytearray | list | tuple):
                 self._expect(_size(a) * b)
+                self._copy(_size(a) * max(b, 0))
         elif op == "**":
-            if isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1:
-                self._expect(b * (abs(a).bit_length() - 1) / 8)
+            if ints and b > 0 and abs(a) > 1:
+                bits = b * (abs(a).bit_length() - 1)
+                self._expect(bits / 8)
+                limbs = bits // _LIMB_BITS + 1
+                self.work(_mul_ns(limbs, limbs))
         elif op == "<<":
-            if isinstance(a, int) and isinstance(b, int) and a:
+            if ints and a:
                 self._expect((a.bit_length() + b) / 8)
+                self._copy((a.bit_length() + b) / 8)
+        elif op in ("//", "%") and ints and b:
+            self.work(_div_ns(_limbs(a), _limbs(b)))
         elif op == "%" and isinstance(a, str | bytes):
             self._template(a, b)
+        elif op == "+" and type(a) is type(b) and isinstance(a, str | bytes | bytearray | list | tuple):
+            self._expect(_size(a) + _size(b))
+            self._copy(_size(a) + _size(b))
 
     def _template(self, template: Any, args: Any) -> None:
         """Widths in a format template ("%1000000000d", "{:>1000000000}") and starred
@@ -264,8 +392,36 @@ class Budget:
         if any(len(d) >= 30 for d in _DIGITS.findall(text)):
             raise self.too_big()
         self._expect(max(widths, default=0))
+        shown = list(args.values()) if isinstance(args, dict) else args if isinstance(args, tuple) else (args,)
+        self._expect(len(text) + sum(_text_estimate(v, self.max_bytes) for v in shown))
+
+    def format_value(self, value: Any, conversion: int, spec: str) -> str:
+        """One `{value!conversion:spec}` of an f-string, with the spec's width and
+        precision and the value's text checked before it is rendered."""
+        kind = type(value)
+        if (conversion == -1 and len(spec) <= 4 and kind in (int, float, bool, str)
+                and (kind is not str or len(value) < _SMALL_BITS)
+                and (kind is not int or value.bit_length() < _SMALL_BITS)):
+            # Fast path: a short spec (width under 10,000) of a small scalar.
+            return format(value, spec)
+        self._template(spec, ())
+        self._expect(_text_estimate(value, self.max_bytes))
+        if conversion == ord("r"):
+            value = repr(value)
+        elif conversion == ord("s"):
+            value = str(value)
+        elif conversion == ord("a"):
+            value = ascii(value)
+        result = format(value, spec)
+        self.account(result)
+        return result
 
     def binop(self, op: str, a: Any, b: Any) -> Any:
+        # Fast path: arithmetic on integers of a few limbs costs one operation at most and
+        # builds almost nothing (`**` and `<<` can grow any integer, so they are checked).
+        if (type(a) is int and type(b) is int and op not in ("**", "<<")
+                and a.bit_length() < _SMALL_BITS and b.bit_length() < _SMALL_BITS):
+            return _BINOPS[op](a, b)
         self._before(op, a, b)
         return self.account(_BINOPS[op](a, b))
 
@@ -279,18 +435,142 @@ class Budget:
 
     def guarded_pow(self, base: Any, exp: Any, mod: Any = None) -> Any:
         if mod is not None:
+            if isinstance(exp, int) and isinstance(mod, int):
+                limbs = _limbs(mod)
+                self.work(abs(exp).bit_length() * (_mul_ns(limbs, limbs) + _div_ns(2 * limbs, limbs)))
             return pow(base, exp, mod)
         return self.binop("**", base, exp)
 
+    def starred(self, value: Any) -> Any:
+        """`*value` in a call or a display: expanded in C, so charged as consumed."""
+        return self.consume(value, per_item_ns=5)
+
+    def apply(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        """RestrictedPython's hook for calls with `*args` or `**kwargs`."""
+        return function(*args, **kwargs)
+
+    def call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        """A call of a builtin in WATCHED_CALLS (or of whatever the script bound to its
+        name: then it is just called)."""
+        if function is sum:
+            return self._sum(*args, **kwargs)
+        if function is divmod and len(args) == 2:
+            self._before("//", args[0], args[1])
+            return divmod(args[0], args[1])
+        if function in (str, repr) and len(args) == 1 and not kwargs:
+            self._expect(_text_estimate(args[0], self.max_bytes))
+            return self.account(function(args[0]))
+        if function in (list, tuple, set, frozenset, dict, sorted, min, max, any, all) and args:
+            hashing = function in (set, frozenset, dict)
+            first = self.consume(args[0], per_item_ns=30 if hashing else 5)
+            if function is sorted and isinstance(first, list | tuple | str | dict | set | frozenset | range):
+                self.work(30 * len(first) * max(1, len(first).bit_length()))
+            result = function(first, *args[1:], **kwargs)
+            return self.account(result) if function not in (min, max, any, all) else result
+        return function(*args, **kwargs)
+
+    def _sum(self, items: Any, start: Any = 0) -> Any:
+        if isinstance(start, int | float):
+            return sum(self.consume(items, per_item_ns=20), start)
+        # A non-number start (`sum(lists, [])`) adds copies: quadratic in C, so each step
+        # goes through the checked `+`.
+        total = start
+        for item in self._counted(iter(items)):
+            total = self.binop("+", total, item)
+        return total
+
+    def _math(self) -> types.SimpleNamespace:
+        """The `math` module scripts see: its integer functions that can build huge
+        results or do long C work are checked first."""
+        space = types.SimpleNamespace(**_MATH_NAMES)
+        space.factorial = self._factorial
+        space.comb = self._comb
+        space.perm = self._perm
+        space.prod = self._prod
+        space.lcm = self._lcm
+        space.gcd = self._gcd
+        space.isqrt = self._isqrt
+        return space
+
+    def _big_result(self, bits: float) -> None:
+        """Refuse an integer result of `bits` over the cap; charge building it."""
+        self._expect(bits / 8)
+        limbs = int(bits) // _LIMB_BITS + 1
+        self.work(_mul_ns(limbs, limbs))
+
+    def _factorial(self, n: int) -> int:
+        if isinstance(n, int) and n > 1:
+            self._big_result(_log2_factorial(n))
+        return math.factorial(n)
+
+    def _comb(self, n: int, k: int) -> int:
+        if isinstance(n, int) and isinstance(k, int) and 0 < k < n:
+            self._big_result(_log2_factorial(n) - _log2_factorial(k) - _log2_factorial(n - k))
+        return math.comb(n, k)
+
+    def _perm(self, n: int, k: int | None = None) -> int:
+        if isinstance(n, int) and n > 1 and (k is None or (isinstance(k, int) and 0 < k <= n)):
+            self._big_result(_log2_factorial(n) - _log2_factorial(n - (n if k is None else k)))
+        return math.perm(n, k)
+
+    def _prod(self, items: Iterable[Any], *, start: Any = 1) -> Any:
+        total = start
+        for item in self._counted(iter(items)):
+            total = self.binop("*", total, item)
+        return total
+
+    def _lcm(self, *numbers: int) -> int:
+        ints = [n for n in numbers if isinstance(n, int)]
+        bits = sum(n.bit_length() for n in ints)
+        self._expect(bits / 8)
+        for n in ints:
+            self.work(_div_ns(_limbs(n), _limbs(n)) + _mul_ns(_limbs(n), bits // _LIMB_BITS + 1))
+        return math.lcm(*numbers)
+
+    def _gcd(self, *numbers: int) -> int:
+        for n in numbers:
+            if isinstance(n, int):
+                self.work(_div_ns(_limbs(n), _limbs(n)))
+        return math.gcd(*numbers)
+
+    def _isqrt(self, n: int) -> int:
+        if isinstance(n, int):
+            self.work(5 * _mul_ns(_limbs(n), _limbs(n)))
+        return math.isqrt(n)
+
     def guarded_getattr(self, obj: Any, name: str, *default: Any) -> Any:
         value = safer_getattr(obj, name, *default)  # type: ignore[no-untyped-call]  # RestrictedPython is untyped
-        if name in _WATCHED_METHODS and isinstance(obj, str | bytes | bytearray | list):
+        if name in _WATCHED_METHODS and (
+                isinstance(obj, str | bytes | bytearray | list | set | dict)
+                or (name == "fromkeys" and obj in (dict, set, frozenset, list, str))):
             return self._watched(obj, name, value)
         return value
 
     def _watched(self, obj: Any, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
         def call(*args: Any, **kwargs: Any) -> Any:
-            if name in _PADDING and args and isinstance(args[0], int):
+            if isinstance(obj, str | bytes | bytearray | list | set | dict):
+                # Every method of these walks its object (or its key table) at least once.
+                self.work((1 if isinstance(obj, str | bytes | bytearray) else 5) * len(obj))
+            if name in ("extend", "update", "union", "intersection", "difference", "fromkeys",
+                        "symmetric_difference", "intersection_update", "difference_update",
+                        "symmetric_difference_update"):
+                hashing = name != "extend"
+                consumed = args[:1] if name == "fromkeys" else args  # fromkeys(keys, value)
+                args = (*(self.consume(a, per_item_ns=30 if hashing else 5) for a in consumed),
+                        *args[len(consumed):])
+                self._expect((0 if isinstance(obj, type) else _size(obj)) + sum(_size(a) for a in args))
+            elif name == "sort" and isinstance(obj, list):
+                self.work(30 * len(obj) * max(1, len(obj).bit_length()))
+            elif name == "join" and args:
+                items = args[0] if isinstance(args[0], list | tuple) else list(self.consume(args[0]))
+                self.work(5 * len(items))
+                try:
+                    length = sum(map(len, items))
+                except TypeError:
+                    length = 0  # join itself refuses what is not a string
+                self._expect(length + len(obj) * max(len(items) - 1, 0))
+                args = (items, *args[1:])
+            elif name in _PADDING and args and isinstance(args[0], int):
                 self._expect(args[0])
             elif name == "expandtabs":
                 self._expect(len(obj) * int(args[0] if args else kwargs.get("tabsize", 8)))
@@ -301,11 +581,11 @@ class Budget:
             elif name in ("format", "format_map"):
                 self._template(obj, ())
             result = method(*args, **kwargs)
-            if result is None:  # append, extend, insert: the list grew by its arguments
+            if result is None:  # append, extend, insert, update...: the object grew
                 self.check_size(obj)
                 for arg in args:
                     self.account(arg)
-            else:
+            elif not isinstance(result, int | bool):
                 self.account(result)
             return result
         return call
@@ -314,6 +594,7 @@ class Budget:
         builtins = dict(_BASE_BUILTINS)
         builtins["range"] = self.guarded_range
         builtins["pow"] = self.guarded_pow
+        builtins["math"] = self.math
         return {
             "__builtins__": builtins,
             "_getattr_": self.guarded_getattr,
@@ -323,6 +604,10 @@ class Budget:
             "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
             "_unpack_sequence_": guarded_unpack_sequence,
             "_inplacevar_": self.inplacevar,
+            "_apply_": self.apply,
+            "_call_": self.call,
+            "_star_": self.starred,
+            "_format_": self.format_value,
             "_tick_": self.tick,
             "_tickv_": self.tick_value,
             "_binop_": self.binop,
@@ -332,7 +617,7 @@ class Budget:
 # --- Compiling -------------------------------------------------------------------------------
 
 _GUARDED_BINOPS: dict[type[ast.operator], str] = {
-    ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Add: "+", ast.Mod: "%",
+    ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Add: "+", ast.Mod: "%", ast.FloorDiv: "//",
 }
 
 
@@ -386,3 +671,29 @@ class BudgetTransformer(RestrictingNodeTransformer):
         if op is None:
             return node
         return _call("_binop_", [_located(ast.Constant(op), node), node.left, node.right], node)
+
+    def visit_Call(self, node: ast.Call) -> Any:
+        visited = super().visit_Call(node)
+        assert isinstance(visited, ast.Call)
+        node = visited
+        if isinstance(node.func, ast.Name) and node.func.id in WATCHED_CALLS:
+            node.args = [node.func, *node.args]
+            node.func = _located(ast.Name("_call_", ast.Load()), node)
+        return node
+
+    def visit_Starred(self, node: ast.Starred) -> Any:
+        visited = super().visit_Starred(node)
+        assert isinstance(visited, ast.Starred)
+        node = visited
+        if isinstance(node.ctx, ast.Load):
+            node.value = _call("_star_", [node.value], node)
+        return node
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> Any:
+        visited = super().visit_FormattedValue(node)
+        assert isinstance(visited, ast.FormattedValue)
+        node = visited
+        spec: ast.expr = node.format_spec if node.format_spec is not None else ast.Constant("")
+        args = [node.value, ast.Constant(node.conversion), spec]
+        return _located(ast.FormattedValue(value=_call("_format_", args, node), conversion=-1,
+                                           format_spec=None), node)

@@ -4,6 +4,7 @@ Deployment goes ahead; the step's budget (STEP_MAX_SECONDS) stops a loop that ne
 
 from __future__ import annotations
 
+import ast
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -23,6 +24,49 @@ def _waits(task_spec: Any) -> bool:
         return True
     definition = getattr(task_spec, "event_definition", None)
     return isinstance(task_spec, CatchingEvent) and not isinstance(definition, NoneEventDefinition)
+
+
+def _script(task_spec: Any) -> ast.Module | None:
+    """The parsed code of a script task, or None (not a script, or code the sandbox
+    refuses at validation)."""
+    source = getattr(task_spec, "script", None)
+    if not isinstance(source, str):
+        return None
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        return None
+
+
+def _exits(loop: ast.While) -> bool:
+    """Whether anything in the loop's body leaves it: a `break` of this loop (not of a
+    loop nested in it), a `return` or a `raise`."""
+    stack: list[ast.AST] = list(loop.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Break | ast.Return | ast.Raise):
+            return True
+        for child in ast.iter_child_nodes(node):
+            if isinstance(node, ast.For | ast.While | ast.AsyncFor) and isinstance(child, ast.Break):
+                continue
+            if isinstance(child, ast.FunctionDef | ast.Lambda):
+                continue
+            if isinstance(child, ast.For | ast.While | ast.AsyncFor):
+                # A break inside a nested loop ends that loop only; a return still exits.
+                stack.extend(n for n in ast.walk(child) if isinstance(n, ast.Return | ast.Raise))
+                continue
+            stack.append(child)
+    return False
+
+
+def _endless(tree: ast.Module) -> bool:
+    """A `while True:` (or `while 1:`) with nothing that leaves it."""
+    return any(isinstance(node, ast.While) and isinstance(node.test, ast.Constant)
+               and bool(node.test.value) and not _exits(node) for node in ast.walk(tree))
+
+
+def _has_loop(tree: ast.Module) -> bool:
+    return any(isinstance(node, ast.For | ast.While | ast.comprehension) for node in ast.walk(tree))
 
 
 def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
@@ -80,6 +124,14 @@ def loop_warnings(parsed: ParsedFile) -> dict[str, list[str]]:
             continue  # validate_file reports it
         for wf_spec in [spec, *[s for s in subprocess_specs.values() if s is not None]]:
             specs = wf_spec.task_specs
+            for ts in sorted((ts for ts in specs.values() if ts.bpmn_id), key=lambda ts: ts.bpmn_id):
+                tree = _script(ts)
+                if tree is not None and _endless(tree):
+                    warnings.setdefault(pid, []).append(
+                        _("%(where)s: el script tiene un bucle «while True:» sin «break»: no termina "
+                          "hasta que lo detenga el límite de operaciones (SCRIPT_MAX_OPERATIONS) o de "
+                          "tiempo (SCRIPT_MAX_SECONDS), y el paso falla con un incidente.")
+                        % {"where": describe(ts)})
             graph = {name: [o.name for o in ts.outputs] for name, ts in specs.items()}
             for component in _cycles(graph):
                 members = [specs[name] for name in component if name in specs]
@@ -95,4 +147,12 @@ def loop_warnings(parsed: ParsedFile) -> dict[str, list[str]]:
                       "(STEP_MAX_SECONDS).")
                     % {"where": describe(named[0]),
                        "elements": ", ".join(f"'{ts.bpmn_id}'" for ts in named)})
+                for ts in named:
+                    tree = _script(ts)
+                    if tree is not None and _has_loop(tree):
+                        warnings[pid].append(
+                            _("%(where)s: el script tiene bucles y está dentro de un bucle del "
+                              "diagrama sin tarea de usuario, temporizador ni mensaje: cada vuelta "
+                              "del diagrama repite el bucle del script dentro del mismo paso "
+                              "(STEP_MAX_SECONDS).") % {"where": describe(ts)})
     return warnings

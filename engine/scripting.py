@@ -80,7 +80,12 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[
                  external_context: dict[str, Any] | None = None) -> Any:
         code = _compile(expression.strip(), "eval")
         budget = Budget(script_limits())
-        result = eval(code, self._globals(context, external_context, budget))  # noqa: S307 - restricted code
+        try:
+            result = eval(code, self._globals(context, external_context, budget))  # noqa: S307 - restricted code
+        except Exception:
+            budget.settle()  # an overrun the expression swallowed is the failure to report
+            raise
+        budget.settle()
         return budget.check_size(result)
 
     def execute(self, script: str, context: dict[str, Any],
@@ -97,7 +102,12 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[
         budget = Budget(limits)
         env = self._globals(context, external_context, budget)
         reserved = set(env) - set(context)
-        exec(code, env)  # noqa: S102 - restricted code
+        try:
+            exec(code, env)  # noqa: S102 - restricted code
+        except Exception:
+            budget.settle()  # an overrun the script swallowed is the failure to report
+            raise
+        budget.settle()
         for key, value in env.items():
             if key in reserved or key.startswith("_") or callable(value):
                 continue

@@ -5,6 +5,7 @@ and the budget in Spanish."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -171,3 +172,169 @@ def test_budget_works_in_a_thread(budgets):
     assert not thread.is_alive()
     [exc] = outcome
     assert isinstance(exc, BudgetExceeded) and "operaciones" in str(exc)
+
+
+def run_script(source: str) -> None:
+    """Run `source` as a script task's code, with the budgets of the `budgets` fixture."""
+    SCRIPT_ENGINE.environment.execute(source, {})
+
+
+def assert_refused_quickly(source: str, budget: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(BudgetExceeded) as raised:
+        run_script(source)
+    assert budget in raised.value.limit
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("script", [
+    "x = math.factorial(10**7)",
+    "x = math.comb(10**7, 5 * 10**6)",
+    "x = math.perm(10**7, 5 * 10**6)",
+    "x = 1 << 10**10",
+    "x = 1\nx <<= 10**10",
+    "a = 1 << 450_000\nx = a * a",
+    "a = 1 << 450_000\nx = a\nx *= a",
+])
+def test_huge_integers_are_refused_before_they_are_computed(budgets, script):
+    """An integer result over SCRIPT_MAX_VALUE_BYTES (factorials, combinations, shifts, products
+    of big integers, in-place operators too) is refused at once, without computing it."""
+    assert_refused_quickly(script, "bytes por valor")
+
+
+@pytest.mark.parametrize("script", [
+    "a = 10**90_000\nx = a * a",
+    "a = (1 << 400_000) - 1\nx = a // ((1 << 200_000) - 3)",
+    "a = (1 << 400_000) - 1\nx = a % ((1 << 200_000) - 3)",
+    "a = (1 << 400_000) - 1\nx = divmod(a, (1 << 200_000) - 3)",
+    "x = pow(3, 1 << 100_000, (1 << 400_000) - 1)",
+    "x = math.prod([10**1000] * 2000)",
+    "x = math.lcm(*range(1, 200_000))",
+    "x = math.isqrt(10**90_000)",
+    "x = 10**5000\nx = x**30",
+])
+def test_long_integer_work_is_charged_to_the_operations_budget(budgets, script):
+    """Big-integer work done in one C call (multiplying, dividing, modular powers, products)
+    costs operations in proportion to its work, charged before it starts: a single call cannot
+    run for seconds."""
+    assert_refused_quickly(script, "20.000 operaciones")
+
+
+@pytest.mark.parametrize("script", [
+    'x = f"{1:>1000000000}"',
+    'w = 10**9\nx = f"{1:>{w}}"',
+    'x = f"{1.0:.1000000000f}"',
+    "x = '%.1000000000f' % 1.0",
+    "s = 'a' * 90_000\nx = str([s] * 1000)",
+    "s = 'a' * 90_000\nx = f'{[s] * 1000}'",
+    "s = 'a' * 90_000\nx = '%s' % ([s] * 1000,)",
+    "x = ','.join(['a' * 90_000] * 1000)",
+    "x = [*('a' * 90_000)]",
+    "x = list('a' * 90_000)",
+    "x = sorted('a' * 90_000)",
+    "x = sum([[0] * 1000] * 1000, [])",
+    "x = 'a' * 60_000 + 'b' * 60_000",
+])
+def test_texts_and_copies_over_the_cap_are_refused_before_they_are_built(budgets, script):
+    """f-string widths and precisions, the text of containers that repeat a big string, joins,
+    star unpacking and copies are checked against SCRIPT_MAX_VALUE_BYTES before they are built."""
+    assert_refused_quickly(script, "bytes por valor")
+
+
+@pytest.mark.parametrize("script", [
+    "x = ''.join(str(i) for i in range(10**8))",
+    "x = dict.fromkeys(range(10**8))",
+    "x = dict.fromkeys('a' * 90_000)",
+    "x = sorted(range(10**9))",
+    "x = tuple(range(10**9))",
+    "x = [*range(10**9)]",
+    "x = [0] * 1000\nx.extend(range(10**8))",
+    "x = set()\nx.update(range(10**8))",
+    "x = set()\nx.update('ab' * 40_000)",
+    "x = {}\nx.update(dict.fromkeys(range(10**7)))",
+    "x = [3, 1, 2] * 4000\nx.sort()",
+])
+def test_containers_are_charged_by_what_they_process(budgets, script):
+    """Container constructors and methods that consume an iterable in C are charged one
+    operation per item (more for hashing and sorting) before they run."""
+    assert_refused_quickly(script, "20.000 operaciones")
+
+
+def test_str_format_stays_refused(budgets):
+    """str.format and format_map stay refused by the sandbox (they can reach attributes), so
+    their widths (`"{:>{w}}".format(x, w=10**9)`) cannot build anything."""
+    for script in ["x = '{:>{w}}'.format(1, w=10**9)", "x = '{:>1000000000}'.format_map({})"]:
+        with pytest.raises(NotImplementedError):
+            run_script(script)
+
+
+def test_guarded_builtins_keep_their_results(budgets):
+    """The checks change no result: math, f-strings, sorting, sums, joins, star calls and the
+    in-place shift all give what plain Python gives."""
+    context: dict = {}
+    SCRIPT_ENGINE.environment.execute(
+        "a = math.factorial(20) + math.comb(10, 3) + math.perm(5, 2) + math.isqrt(99) + math.gcd(12, 18)\n"
+        "b = f'{3!r:>5}|{2.5:.2f}|{\"x\":{\"*\"}^{5}}'\n"
+        "c = [sorted([3, 1, 2]), list(tuple('ab')), sum([1, 2], 10), str([1, 'a'])]\n"
+        "def f(*args, **kwargs):\n    return len(args) + len(kwargs)\n"
+        "d = [f(*[1, 2], **{'k': 3}), *[4], *'z']\n"
+        "e = ','.join(str(i) for i in range(4)) + '%05d' % 42\n"
+        "g = 1\ng <<= 3\ng ^= 1\n"
+        "h = divmod(17, 5)[0] + 2**10 + pow(3, 4, 5) + math.prod([2, 3]) + math.lcm(4, 6)\n"
+        "s = set()\ns.update([1, 2])\nk = sorted(dict.fromkeys(['q'], 0)) + sorted(s)\ns = None\n",
+        context)
+    assert context["a"] == 2432902008176640000 + 120 + 20 + 9 + 6
+    assert context["b"] == "    3|2.50|**x**"
+    assert context["c"] == [[1, 2, 3], ["a", "b"], 13, "[1, 'a']"]
+    assert context["d"] == [3, 4, "z"]
+    assert context["e"] == "0,1,2,300042"
+    assert context["g"] == 9 and context["h"] == 3 + 1024 + 1 + 6 + 12
+    assert context["k"] == ["q", 1, 2]
+
+
+@pytest.mark.parametrize("script", [
+    "try:\n    x = 'a' * 10**9\nexcept Exception:\n    pass\ny = 1",
+    "x = 0\ntry:\n    while True:\n        x += 1\nexcept Exception:\n    x = -1",
+    "def f():\n    try:\n        return math.factorial(10**7)\n    except Exception:\n        return 0\nx = f()",
+])
+def test_an_overrun_the_script_swallows_still_fails_the_run(user, budgets, script):
+    """A script that catches the budget's exception and carries on still fails: the overrun
+    sticks to the run, the step rolls back and the incident names the budget."""
+    inst, _fill, failed = run_to_calc(diagram(script=xml_text(script)), user)
+    assert failed is not None
+    incident = incident_of(inst)
+    assert incident.element_id == "calc"
+    assert "superó el límite de" in incident.message
+    assert_rolled_back(inst)
+
+
+def test_a_swallowed_overrun_keeps_failing_inside_the_run(budgets):
+    """Once the operations budget is spent, every further operation fails again: a loop that
+    swallows the exception cannot keep running."""
+    budgets(SCRIPT_MAX_OPERATIONS=1000)
+    started = time.monotonic()
+    with pytest.raises(BudgetExceeded):
+        run_script("n = 0\nwhile True:\n    try:\n        n += 1\n    except Exception:\n        pass")
+    assert time.monotonic() - started < 2
+
+
+def test_huge_f_string_becomes_an_incident_naming_the_script(user, budgets):
+    """Through the engine, an f-string width over the cap is an incident naming the element
+    and the budget in Spanish."""
+    inst, _fill, failed = run_to_calc(diagram(script=xml_text('x = f"{1:>1000000000}"')), user)
+    assert failed is not None
+    assert incident_of(inst).message == ("El script de «Calcular promedio» superó el límite de "
+                                         "100.000 bytes por valor (SCRIPT_MAX_VALUE_BYTES).")
+    assert_rolled_back(inst)
+
+
+def test_the_clock_is_read_within_32_operations(budgets):
+    """The time budget is checked at least every 32 operations: a loop whose every round
+    spends milliseconds in one uncharged C call (comparing two long lists) stops soon after
+    the deadline, not a thousand rounds later."""
+    budgets(SCRIPT_MAX_OPERATIONS=10**12, SCRIPT_MAX_SECONDS=0.2, SCRIPT_MAX_VALUE_BYTES=10**8)
+    started = time.monotonic()
+    with pytest.raises(BudgetExceeded) as raised:
+        run_script("x = [0] * 1_000_000\nz = [0] * 1_000_000\nwhile True:\n    y = x == z")
+    assert "0,2 segundos" in raised.value.limit
+    assert time.monotonic() - started < 1

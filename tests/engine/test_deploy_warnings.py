@@ -65,3 +65,58 @@ def test_deploy_command_prints_the_warning(tmp_path):
     text = out.getvalue()
     assert "script_loop v1: deployed" in text
     assert "aviso" in text and "'again', 'inc', 'merge'" in text
+
+
+def _with_script(code: str) -> str:
+    return SCRIPT_LOOP.replace(SCRIPT, SCRIPT.replace("i = i + 1", code))
+
+
+ENDLESS = "x = 0\nwhile True:\n    x = x + 1"
+
+
+def _straight(code: str) -> str:
+    """The user-task diagram with one script task in place of its second task."""
+    content = (DIAGRAMS / "script_task.bpmn").read_text(encoding="utf-8")
+    start = content.index("<bpmn:script>") + len("<bpmn:script>")
+    end = content.index("</bpmn:script>")
+    escaped = code.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return content[:start] + escaped + content[end:]
+
+
+@pytest.mark.parametrize("test", ["True", "1"])
+def test_endless_while_in_a_script_is_warned_naming_the_element(test):
+    """A script with `while True:` (or `while 1:`) and no `break` deploys with a warning that
+    names its element."""
+    [result] = services.deploy(content=_straight(ENDLESS.replace("True", test)), source="s.bpmn")
+    [warning] = result.warnings
+    assert "«while True:» sin «break»" in warning and "elemento '" in warning
+
+
+@pytest.mark.parametrize("code", [
+    "x = 0\nwhile True:\n    x = x + 1\n    if x > 3:\n        break",
+    "x = 0\nwhile x < 3:\n    x = x + 1",
+    "def f():\n    while True:\n        return 1\nx = f()",
+])
+def test_while_loops_that_can_end_are_not_warned(code):
+    """A `while True:` with a `break` (or a `return`), or a while with a real condition, gives
+    no warning."""
+    [result] = services.deploy(content=_straight(code), source="s.bpmn")
+    assert result.warnings == ()
+
+
+def test_break_of_a_nested_loop_does_not_end_the_outer_one():
+    """A `break` inside a nested `for` leaves only that loop: the outer `while True:` is still
+    warned about."""
+    code = "x = 0\nwhile True:\n    for i in [1]:\n        break\n    x = x + 1"
+    [result] = services.deploy(content=_straight(code), source="s.bpmn")
+    assert len(result.warnings) == 1
+
+
+def test_script_with_loops_inside_a_diagram_loop_is_warned():
+    """A script that loops, inside a diagram loop with nothing that waits, gets its own
+    warning naming it, besides the diagram loop's."""
+    code = "t = 0\nfor k in [1, 2, 3]:\n    t = t + k\ni = i + 1"
+    [result] = services.deploy(content=_with_script(code), source="loop.bpmn")
+    loop, script = result.warnings
+    assert "no tiene tarea de usuario" in loop
+    assert "«Contar»" in script and "el script tiene bucles" in script

@@ -1,0 +1,242 @@
+"""Every object a PDF file holds, not only those its current catalog or xref reaches.
+
+A viewer shows the latest revision, but a file can carry more: objects of earlier
+revisions (an incremental update appends a new xref section; the old object, and an old
+/JS action, stay in the bytes), objects with a generation number other than 0, objects
+no xref lists at all (a viewer that rebuilds a damaged xref finds them), and objects
+packed inside object streams (/ObjStm), including streams only an old revision lists.
+pypdf's reader keeps one offset per object number and generation, the newest, so asking
+it for "every object" sees none of the older ones.
+
+`file_objects` therefore yields, each once:
+
+1. the trailer pypdf read, and every other `trailer << ... >>` in the bytes;
+2. every object pypdf's xref tables list, of every generation, parsed at its offset;
+3. every `N G obj` header a raw scan of the bytes finds at another offset;
+4. every object inside every object stream among 2. and 3.
+
+An object the xref lists that cannot be parsed is corrupt (`CorruptObject`): a viewer
+may still recover something from it that the check cannot see, so the caller refuses
+the file. A header the raw scan finds but that does not parse is skipped: the bytes of
+images and fonts match `N G obj` by chance.
+
+Streams are decoded only when the scan must read their content or measure it
+(`decoded_size`): object streams, cross-reference streams, page contents, fonts. Image
+data (/Subtype /Image, or an image codec such as DCT, JPX, JBIG2 or CCITT in its filters)
+is never decoded: it carries no dictionaries, and decoding it would be most of the work
+on a scanned document. Every decode is bounded by `Budget`, which the caller turns into
+a refusal.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pypdf import PdfReader, apply_configuration
+from pypdf.filters import decode_stream_data
+from pypdf.generic import (
+    ArrayObject,
+    IndirectObject,
+    NumberObject,
+    PdfObject,
+    StreamObject,
+    read_object,
+)
+
+# "12 0 obj": not preceded by a digit or sign, so "112 0 obj" is not read as "12 0 obj".
+OBJECT_HEADER = re.compile(rb"(?<![0-9+.-])([0-9]{1,10})[\x00\t\n\f\r ]+([0-9]{1,5})[\x00\t\n\f\r ]+obj(?![A-Za-z0-9])")
+TRAILER = re.compile(rb"trailer[\x00\t\n\f\r ]*(?=<<)")
+WHITESPACE = b"\x00\t\n\f\r "
+# Filters that turn bytes into bytes; anything else is an image codec we leave alone.
+GENERAL_FILTERS = frozenset({
+    "/FlateDecode", "/Fl", "/LZWDecode", "/LZW", "/RunLengthDecode", "/RL",
+    "/ASCIIHexDecode", "/AHx", "/ASCII85Decode", "/A85",
+})
+
+
+class TooComplex(Exception):
+    """The file exceeds a bound of the scan (objects, nesting, decoded bytes, time)."""
+
+
+class CorruptObject(Exception):
+    """An object the file's xref lists cannot be parsed."""
+
+
+@dataclass
+class Budget:
+    """What one scan may spend. `decompressed` is the total of all streams it decodes."""
+
+    max_objects: int
+    max_decompressed: int
+    max_depth: int
+    max_seconds: float
+    started: float = field(default_factory=time.monotonic)
+    objects: int = 0
+    decompressed: int = 0
+
+    def count_object(self) -> None:
+        self.objects += 1
+        if self.objects > self.max_objects:
+            raise TooComplex(f"more than {self.max_objects} objects")
+        self.check_time()
+
+    def check_time(self) -> None:
+        if time.monotonic() - self.started > self.max_seconds:
+            raise TooComplex(f"scan took more than {self.max_seconds} s")
+
+    def pypdf_limits(self) -> dict[str, Any]:
+        """pypdf.Configuration values that stop any one decode at what is left."""
+        left = max(self.max_decompressed - self.decompressed, 1)
+        return {
+            "zlib_maximum_output_length": left, "lzw_maximum_output_length": left,
+            "run_length_maximum_output_length": left, "brotli_maximum_output_length": left,
+            "array_based_stream_maximum_output_length": left,
+            "stream_decoding_work_maximum_length": 4 * left,
+            "jbig2dec_binary": None,  # never start an external program on an upload
+        }
+
+    def add_decompressed(self, size: int) -> None:
+        self.decompressed += size
+        if self.decompressed > self.max_decompressed:
+            raise TooComplex(f"streams inflate to more than {self.max_decompressed} bytes")
+
+
+def file_objects(reader: PdfReader, data: bytes, budget: Budget) -> Iterator[PdfObject]:
+    """Every trailer and object in `data` (the bytes `reader` was opened on), and every
+    object inside its object streams. Raises TooComplex or CorruptObject."""
+    yield reader.trailer
+    for match in TRAILER.finditer(data):
+        trailer = _parse_quietly(reader, data, match.end())
+        if trailer is not None:
+            budget.count_object()
+            yield trailer
+
+    listed: dict[int, tuple[int, int]] = {}  # offset of "N G obj" → (number, generation)
+    for generation, table in reader.xref.items():
+        for number, offset in table.items():
+            if reader.xref_free_entry.get(generation, {}).get(number):
+                continue
+            listed[_skip_whitespace(data, offset)] = (number, generation)
+    found = {match.start(): (int(match[1]), int(match[2])) for match in _headers(data, budget)}
+    if len(listed.keys() | found.keys()) > budget.max_objects:
+        raise TooComplex(f"more than {budget.max_objects} objects")
+
+    for offset, (number, generation) in sorted(listed.items()):
+        budget.count_object()
+        parsed = _parse_object(reader, data, offset, number, generation)
+        if parsed is None and (number, generation) not in found.values():
+            raise CorruptObject(f"object {number} {generation} at {offset}")
+        if parsed is not None:
+            yield from _with_packed(reader, parsed, number, generation, budget)
+    for offset, (number, generation) in sorted(found.items()):
+        if offset in listed:
+            continue
+        budget.count_object()
+        parsed = _parse_object(reader, data, offset, number, generation)
+        if parsed is not None:
+            yield from _with_packed(reader, parsed, number, generation, budget)
+
+
+def _headers(data: bytes, budget: Budget) -> Iterator[re.Match[bytes]]:
+    for count, match in enumerate(OBJECT_HEADER.finditer(data)):
+        if count > budget.max_objects:
+            raise TooComplex(f"more than {budget.max_objects} object headers")
+        yield match
+
+
+def _skip_whitespace(data: bytes, offset: int) -> int:
+    while offset < len(data) and data[offset] in WHITESPACE:
+        offset += 1
+    return offset
+
+
+def _parse_quietly(reader: PdfReader, data: bytes, offset: int) -> PdfObject | None:
+    stream = io.BytesIO(data)
+    stream.seek(offset)
+    try:
+        return read_object(stream, reader)
+    except Exception:  # a match inside binary data; pypdf raises many kinds
+        return None
+
+
+def _parse_object(reader: PdfReader, data: bytes, offset: int, number: int, generation: int) -> PdfObject | None:
+    """The object whose `N G obj` header starts at `offset`, decrypted if the file is,
+    or None if it does not parse as that object."""
+    stream = io.BytesIO(data)
+    stream.seek(offset)
+    try:
+        if reader.read_object_header(stream) != (number, generation):
+            return None
+        parsed = read_object(stream, reader)
+        # The reader keeps its decryption state private; objects we parse ourselves
+        # need it just as the ones it parses (an owner-password-only file).
+        encryption = getattr(reader, "_encryption", None)
+        if encryption is not None:
+            parsed = encryption.decrypt_object(parsed, number, generation)
+        return parsed
+    except Exception:
+        return None
+
+
+def _with_packed(reader: PdfReader, parsed: PdfObject, number: int, generation: int,
+                 budget: Budget) -> Iterator[PdfObject]:
+    yield parsed
+    if not isinstance(parsed, StreamObject):
+        return
+    content = decoded(parsed, budget)
+    if content is None or parsed.get("/Type") != "/ObjStm":
+        return
+    yield from _packed_objects(reader, parsed, content, number, budget)
+
+
+def decoded(stream: StreamObject, budget: Budget) -> bytes | None:
+    """The decoded content of `stream`, counted against the budget; None for image data,
+    which the scan never decodes. Raises TooComplex past the budget; a stream that
+    cannot be decoded raises CorruptObject."""
+    filters: Any = stream.get("/Filter", ArrayObject())
+    if isinstance(filters, IndirectObject):
+        filters = filters.get_object()
+    names = [str(name) for name in (filters if isinstance(filters, ArrayObject) else [filters])]
+    if stream.get("/Subtype") == "/Image" or any(name not in GENERAL_FILTERS for name in names):
+        return None
+    if not names:
+        content: bytes = stream._data
+    else:
+        budget.check_time()
+        with apply_configuration(**budget.pypdf_limits()):
+            try:
+                content = decode_stream_data(stream)
+            except Exception as exc:
+                if "limit" in str(exc).lower() or type(exc).__name__ == "LimitReachedError":
+                    raise TooComplex(f"a stream inflates past the budget: {exc}") from exc
+                raise CorruptObject(f"a stream cannot be decoded: {exc}") from exc
+    budget.add_decompressed(len(content))
+    return content
+
+
+def _packed_objects(reader: PdfReader, container: StreamObject, content: bytes, number: int,
+                    budget: Budget) -> Iterator[PdfObject]:
+    """The objects of an object stream: /N pairs "number offset" then the objects, whose
+    offsets count from /First. The header is read as the spec writes it, not trusted."""
+    count, first = container.get("/N"), container.get("/First")
+    if not isinstance(count, NumberObject) or not isinstance(first, NumberObject):
+        raise CorruptObject(f"object stream {number} without /N or /First")
+    header = content[:int(first)].split()
+    if int(count) < 0 or len(header) < 2 * int(count) or not 0 <= int(first) <= len(content):
+        raise CorruptObject(f"object stream {number} with a bad header")
+    stream = io.BytesIO(content)
+    for index in range(int(count)):
+        budget.count_object()
+        try:
+            offset = int(header[2 * index + 1])
+            stream.seek(int(first) + offset)
+            yield read_object(stream, reader)
+        except (TooComplex, CorruptObject):
+            raise
+        except Exception as exc:
+            raise CorruptObject(f"object {index} of object stream {number}") from exc

@@ -34,7 +34,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 from pypdf import PdfReader, apply_configuration
-from pypdf.errors import LimitReachedError
+from pypdf.errors import DependencyError, LimitReachedError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from .pdfscan_objects import Budget, CorruptObject, TooComplex, file_objects
@@ -114,7 +114,10 @@ def _refused_content(data: bytes) -> tuple[str, str] | None:
     )
     # Opening the file decodes its cross-reference streams: the same bounds apply.
     with apply_configuration(**budget.pypdf_limits()):
-        reader = PdfReader(io.BytesIO(data), strict=False, xref_stream_maximum_entries=budget.max_objects)
+        try:
+            reader = PdfReader(io.BytesIO(data), strict=False, xref_stream_maximum_entries=budget.max_objects)
+        except DependencyError as exc:  # the reader tries the empty password; AES needs a library we do not ship
+            raise UnreadablePdf from exc
         if reader.is_encrypted:
             try:
                 decrypted = reader.decrypt("")

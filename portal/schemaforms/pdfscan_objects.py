@@ -126,12 +126,13 @@ def file_objects(reader: PdfReader, data: bytes, budget: Budget) -> Iterator[Pdf
     if len(listed.keys() | found.keys()) > budget.max_objects:
         raise TooComplex(f"more than {budget.max_objects} objects")
 
+    unparsed: set[tuple[int, int]] = set()  # listed, but not parsed at the listed offset
     for offset, (number, generation) in sorted(listed.items()):
         budget.count_object()
         parsed = _parse_object(reader, data, offset, number, generation)
-        if parsed is None and (number, generation) not in found.values():
-            raise CorruptObject(f"object {number} {generation} at {offset}")
-        if parsed is not None:
+        if parsed is None:
+            unparsed.add((number, generation))
+        else:
             yield from _with_packed(reader, parsed, number, generation, budget)
     for offset, (number, generation) in sorted(found.items()):
         if offset in listed:
@@ -139,7 +140,10 @@ def file_objects(reader: PdfReader, data: bytes, budget: Budget) -> Iterator[Pdf
         budget.count_object()
         parsed = _parse_object(reader, data, offset, number, generation)
         if parsed is not None:
+            unparsed.discard((number, generation))  # an xref off by some bytes: the object is here
             yield from _with_packed(reader, parsed, number, generation, budget)
+    if unparsed:
+        raise CorruptObject(f"objects {sorted(unparsed)[:5]} cannot be parsed")
 
 
 def _headers(data: bytes, budget: Budget) -> Iterator[re.Match[bytes]]:

@@ -1,0 +1,61 @@
+"""Hostile PDFs written byte by byte, with real cross-reference tables, so pypdf reads
+them as a viewer would (no xref rebuilding)."""
+
+from __future__ import annotations
+
+import zlib
+
+Revision = list[tuple[int, int, bytes]]  # (number, generation, body between "obj" and "endobj")
+
+
+def raw_pdf(*revisions: Revision, root: bytes = b"1 0 R", version: bytes = b"1.5", trailer: bytes = b"") -> bytes:
+    """A PDF whose first revision is followed by incremental updates, one xref section
+    and trailer each (/Prev chains them), as an editor that saves incrementally writes."""
+    out = bytearray(b"%PDF-" + version + b"\n%\xe2\xe3\xcf\xd3\n")
+    previous: int | None = None
+    size = 1 + max(number for revision in revisions for number, _, _ in revision)
+    for revision in revisions:
+        offsets = []
+        for number, generation, body in revision:
+            offsets.append((number, generation, len(out)))
+            out += b"%d %d obj\n" % (number, generation) + body + b"\nendobj\n"
+        xref = len(out)
+        out += b"xref\n0 1\n0000000000 65535 f \n"
+        for number, generation, offset in sorted(offsets):
+            out += b"%d 1\n%010d %05d n \n" % (number, offset, generation)
+        prev = b" /Prev %d" % previous if previous is not None else b""
+        out += b"trailer\n<< /Size %d /Root %s%s %s >>\nstartxref\n%d\n%%%%EOF\n" % (size, root, prev, trailer, xref)
+        previous = xref
+    return bytes(out)
+
+
+def object_stream(objects: list[tuple[int, bytes]], compressed: bytes | None = None) -> bytes:
+    """The body of an /ObjStm holding `objects` (number, body); `compressed` replaces
+    its Flate data (a bomb)."""
+    header = b" ".join(b"%d %d" % (number, 0) for number, _ in objects)  # offsets patched below
+    bodies, offsets, position = [], [], 0
+    for number, body in objects:
+        offsets.append(b"%d %d" % (number, position))
+        bodies.append(body)
+        position += len(body) + 1
+    header = b" ".join(offsets) + b"\n"
+    data = compressed if compressed is not None else zlib.compress(header + b"\n".join(bodies) + b"\n")
+    return (b"<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\nstream\n"
+            % (len(objects), len(header), len(data)) + data + b"\nendstream")
+
+
+def stream(data: bytes, entries: bytes = b"/Filter /FlateDecode") -> bytes:
+    return b"<< %s /Length %d >>\nstream\n" % (entries, len(data)) + data + b"\nendstream"
+
+
+def inflating_to(size: int) -> bytes:
+    """Flate data of `size` zero bytes, compressed in chunks (never `size` in memory)."""
+    compressor = zlib.compressobj(9)
+    chunk = bytes(1024 * 1024)
+    parts = [compressor.compress(chunk) for _ in range(size // len(chunk))]
+    return b"".join(parts) + compressor.flush()
+
+
+CATALOG = (1, 0, b"<< /Type /Catalog /Pages 2 0 R >>")
+PAGES = (2, 0, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+PAGE = (3, 0, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")

@@ -206,7 +206,13 @@ def decoded(stream: StreamObject, budget: Budget) -> bytes | None:
     if isinstance(filters, IndirectObject):
         filters = filters.get_object()
     names = [str(name) for name in (filters if isinstance(filters, ArrayObject) else [filters])]
-    if stream.get("/Subtype") == "/Image" or any(name not in GENERAL_FILTERS for name in names):
+    codec = any(name not in GENERAL_FILTERS for name in names)
+    if stream.get("/Type") == "/ObjStm":
+        # A viewer reads an object stream whatever else its dictionary says (/Subtype
+        # /Image); one the check cannot decode could hide anything.
+        if codec:
+            raise CorruptObject(f"object stream with filters {names}")
+    elif codec or stream.get("/Subtype") == "/Image":
         return None
     if not names:
         content: bytes = stream._data

@@ -96,3 +96,17 @@ def test_a_corrupt_object_stream_is_refused(user):
     packed = (5, 0, object_stream([(4, SCRIPT)], compressed=b"not flate data at all"))
     with pytest.raises(UploadRejected, match="no se pudo leer como PDF"):
         store(raw_pdf([CATALOG, PAGES, PAGE, packed]), user)
+
+
+def test_an_object_stream_dressed_as_an_image_is_still_read(user):
+    """/Subtype /Image on an object stream does not exempt it from decoding."""
+    packed = object_stream([(4, SCRIPT)]).replace(b"/Type /ObjStm", b"/Type /ObjStm /Subtype /Image")
+    with pytest.raises(UploadRejected, match=REFUSED):
+        store(raw_pdf([CATALOG, PAGES, PAGE, (5, 0, packed)]), user)
+
+
+def test_an_object_stream_with_an_image_codec_is_refused(user):
+    """An object stream the check would not decode (DCT) cannot be checked."""
+    packed = object_stream([(4, SCRIPT)]).replace(b"/Filter /FlateDecode", b"/Filter [/FlateDecode /DCTDecode]")
+    with pytest.raises(UploadRejected, match="no se pudo leer como PDF"):
+        store(raw_pdf([CATALOG, PAGES, PAGE, (5, 0, packed)]), user)

@@ -12,7 +12,7 @@ it for "every object" sees none of the older ones.
 
 1. the trailer pypdf read, and every other `trailer << ... >>` in the bytes;
 2. every object pypdf's xref tables list, of every generation, parsed at its offset;
-3. every `N G obj` header a raw scan of the bytes finds at another offset;
+3. every `N G obj` header a scan of the raw bytes finds at another offset;
 4. every object inside every object stream among 2. and 3.
 
 An object the xref lists that cannot be parsed is corrupt (`CorruptObject`): a viewer
@@ -33,6 +33,7 @@ from __future__ import annotations
 import io
 import re
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,10 +49,14 @@ from pypdf.generic import (
     read_object,
 )
 
-# "12 0 obj": not preceded by a digit or sign, so "112 0 obj" is not read as "12 0 obj".
-OBJECT_HEADER = re.compile(rb"(?<![0-9+.-])([0-9]{1,10})[\x00\t\n\f\r ]+([0-9]{1,5})[\x00\t\n\f\r ]+obj(?![A-Za-z0-9])")
+# "12 0 obj": found from its keyword (a literal, so the scan runs at memory speed over
+# image data), then the two numbers just before it, not preceded by a digit or sign, so
+# "112 0 obj" is not read as "12 0 obj".
+OBJ_KEYWORD = re.compile(rb"obj(?![A-Za-z0-9])")
+NUMBERS_BEFORE = re.compile(rb"(?<![0-9+.-])([0-9]{1,10})[\x00\t\n\f\r ]+([0-9]{1,5})[\x00\t\n\f\r ]+\Z")
 TRAILER = re.compile(rb"trailer[\x00\t\n\f\r ]*(?=<<)")
 WHITESPACE = b"\x00\t\n\f\r "
+PIECE = 1 << 20  # bytes inflated at a time when a stream is only measured
 # Filters that turn bytes into bytes; anything else is an image codec we leave alone.
 GENERAL_FILTERS = frozenset({
     "/FlateDecode", "/Fl", "/LZWDecode", "/LZW", "/RunLengthDecode", "/RL",
@@ -147,10 +152,16 @@ def file_objects(reader: PdfReader, data: bytes, budget: Budget) -> Iterator[Pdf
 
 
 def _headers(data: bytes, budget: Budget) -> Iterator[re.Match[bytes]]:
-    for count, match in enumerate(OBJECT_HEADER.finditer(data)):
+    """Each `N G obj` header in `data`, as a match whose start is the header's offset."""
+    count = 0
+    for keyword in OBJ_KEYWORD.finditer(data):
+        header = NUMBERS_BEFORE.search(data, max(0, keyword.start() - 40), keyword.start())
+        if header is None:
+            continue
+        count += 1
         if count > budget.max_objects:
             raise TooComplex(f"more than {budget.max_objects} object headers")
-        yield match
+        yield header
 
 
 def _skip_whitespace(data: bytes, offset: int) -> int:
@@ -199,7 +210,8 @@ def _with_packed(reader: PdfReader, parsed: PdfObject, number: int, generation: 
 
 
 def decoded(stream: StreamObject, budget: Budget) -> bytes | None:
-    """The decoded content of `stream`, counted against the budget; None for image data,
+    """The decoded content of `stream`, counted against the budget: b"" for a plain
+    Flate stream that is not an object stream (measured, not kept), None for image data,
     which the scan never decodes. Raises TooComplex past the budget; a stream that
     cannot be decoded raises CorruptObject."""
     filters: Any = stream.get("/Filter", ArrayObject())
@@ -216,7 +228,12 @@ def decoded(stream: StreamObject, budget: Budget) -> bytes | None:
         return None
     if not names:
         content: bytes = stream._data
+    elif names[0] in ("/FlateDecode", "/Fl") and stream.get("/Type") != "/ObjStm" and len(names) == 1:
+        budget.add_decompressed(_inflated_size(stream._data, budget))
+        return b""  # measured, not kept: the check reads no content but that of object streams
     else:
+        if names[0] in ("/FlateDecode", "/Fl"):  # measure before pypdf holds it all in memory
+            _inflated_size(stream._data, budget)
         budget.check_time()
         with apply_configuration(**budget.pypdf_limits()):
             try:
@@ -227,6 +244,29 @@ def decoded(stream: StreamObject, budget: Budget) -> bytes | None:
                 raise CorruptObject(f"a stream cannot be decoded: {exc}") from exc
     budget.add_decompressed(len(content))
     return content
+
+
+def _inflated_size(data: bytes, budget: Budget) -> int:
+    """How many bytes Flate `data` inflates to, inflated a piece at a time and thrown
+    away, so a bomb costs one piece of memory; TooComplex past what the budget has left.
+    Data that is not valid Flate counts what inflated before the error (pypdf, decoding
+    it afterwards, recovers what it can, bounded by the same budget)."""
+    left = budget.max_decompressed - budget.decompressed
+    inflater = zlib.decompressobj()
+    size, pending = 0, data
+    try:
+        while True:
+            piece = inflater.decompress(pending, PIECE)
+            pending = inflater.unconsumed_tail
+            size += len(piece)
+            if size > left:
+                raise TooComplex(f"streams inflate to more than {budget.max_decompressed} bytes")
+            budget.check_time()
+            if inflater.eof or not (piece or pending):
+                break
+    except zlib.error:
+        pass
+    return size
 
 
 def _packed_objects(reader: PdfReader, container: StreamObject, content: bytes, number: int,

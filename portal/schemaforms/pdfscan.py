@@ -112,7 +112,8 @@ def _refused_content(data: bytes) -> tuple[str, str] | None:
         max_depth=settings.PDF_SCAN_MAX_DEPTH,
         max_seconds=settings.PDF_SCAN_MAX_SECONDS,
     )
-    # Opening the file decodes its cross-reference streams: the same bounds apply.
+    # pypdf decodes on its own when it opens the file (cross-reference streams) and when
+    # it resolves a reference into an object stream: no single decode may pass the budget.
     with apply_configuration(**budget.pypdf_limits()):
         try:
             reader = PdfReader(io.BytesIO(data), strict=False, xref_stream_maximum_entries=budget.max_objects)
@@ -125,10 +126,10 @@ def _refused_content(data: bytes) -> tuple[str, str] | None:
                 raise UnreadablePdf from exc
             if not decrypted:
                 raise UnreadablePdf
-    for node in file_objects(reader, data, budget):
-        found = _walk(node, 0, budget)
-        if found:
-            return found
+        for node in file_objects(reader, data, budget):
+            found = _walk(node, 0, budget)
+            if found:
+                return found
     return None
 
 

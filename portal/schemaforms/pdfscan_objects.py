@@ -39,9 +39,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pypdf import PdfReader, apply_configuration
+from pypdf.errors import LimitReachedError
 from pypdf.filters import decode_stream_data
 from pypdf.generic import (
     ArrayObject,
+    EncodedStreamObject,
     IndirectObject,
     NumberObject,
     PdfObject,
@@ -83,6 +85,7 @@ class Budget:
     started: float = field(default_factory=time.monotonic)
     objects: int = 0
     decompressed: int = 0
+    held: int = 0  # object streams pypdf decoded and keeps (to resolve a /Length 7 0 R)
 
     def count_object(self) -> None:
         self.objects += 1
@@ -96,7 +99,7 @@ class Budget:
 
     def pypdf_limits(self) -> dict[str, Any]:
         """pypdf.Configuration values that stop any one decode at what is left."""
-        left = max(self.max_decompressed - self.decompressed, 1)
+        left = max(self.max_decompressed - self.decompressed - self.held, 1)
         return {
             "zlib_maximum_output_length": left, "lzw_maximum_output_length": left,
             "run_length_maximum_output_length": left, "brotli_maximum_output_length": left,
@@ -107,8 +110,16 @@ class Budget:
 
     def add_decompressed(self, size: int) -> None:
         self.decompressed += size
-        if self.decompressed > self.max_decompressed:
+        if self.decompressed + self.held > self.max_decompressed:
             raise TooComplex(f"streams inflate to more than {self.max_decompressed} bytes")
+
+    def count_held(self, reader: PdfReader) -> None:
+        """Count what pypdf decoded on its own and caches: resolving an indirect /Length
+        or /S inside an object stream decodes the whole stream and keeps it."""
+        self.held = sum(
+            len(found.decoded_self.get_data()) for found in reader.resolved_objects.values()
+            if isinstance(found, EncodedStreamObject) and found.decoded_self is not None)
+        self.add_decompressed(0)
 
 
 def file_objects(reader: PdfReader, data: bytes, budget: Budget) -> Iterator[PdfObject]:
@@ -135,6 +146,7 @@ def file_objects(reader: PdfReader, data: bytes, budget: Budget) -> Iterator[Pdf
     for offset, (number, generation) in sorted(listed.items()):
         budget.count_object()
         parsed = _parse_object(reader, data, offset, number, generation)
+        budget.count_held(reader)
         if parsed is None:
             unparsed.add((number, generation))
         else:
@@ -144,6 +156,7 @@ def file_objects(reader: PdfReader, data: bytes, budget: Budget) -> Iterator[Pdf
             continue
         budget.count_object()
         parsed = _parse_object(reader, data, offset, number, generation)
+        budget.count_held(reader)
         if parsed is not None:
             unparsed.discard((number, generation))  # an xref off by some bytes: the object is here
             yield from _with_packed(reader, parsed, number, generation, budget)
@@ -194,6 +207,8 @@ def _parse_object(reader: PdfReader, data: bytes, offset: int, number: int, gene
         if encryption is not None:
             parsed = encryption.decrypt_object(parsed, number, generation)
         return parsed
+    except LimitReachedError:  # a pypdf bound (set from the budget), not a parse error
+        raise
     except Exception:
         return None
 

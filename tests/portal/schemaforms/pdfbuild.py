@@ -64,3 +64,23 @@ def inflating_to(size: int) -> bytes:
 CATALOG = (1, 0, b"<< /Type /Catalog /Pages 2 0 R >>")
 PAGES = (2, 0, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
 PAGE = (3, 0, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")
+
+
+def xref_stream_pdf(objects: list[tuple[int, bytes]], packed: dict[int, tuple[int, int]]) -> bytes:
+    """A PDF 1.5 file with a cross-reference stream: `objects` (number, body) written in
+    the file, `packed` number → (object stream number, index) for objects inside object
+    streams, so pypdf resolves a reference to them by decoding the object stream."""
+    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    entries: dict[int, bytes] = {0: b"\x00" + (0).to_bytes(4, "big") + b"\xff\xff"}
+    for number, body in objects:
+        entries[number] = b"\x01" + len(out).to_bytes(4, "big") + b"\x00\x00"
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    for number, (container, index) in packed.items():
+        entries[number] = b"\x02" + container.to_bytes(4, "big") + index.to_bytes(2, "big")
+    own = 1 + max(entries)
+    entries[own] = b"\x01" + len(out).to_bytes(4, "big") + b"\x00\x00"
+    table = b"".join(entries.get(number, b"\x00" * 7) for number in range(own + 1))
+    start = len(out)
+    out += (b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n"
+            % (own, own + 1, len(table)) + table + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % start)
+    return bytes(out)

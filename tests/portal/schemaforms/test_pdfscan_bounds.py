@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 import tracemalloc
+import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,7 +15,7 @@ from portal.schemaforms.files import UploadRejected
 from portal.schemaforms.models import Document
 from portal.schemaforms.services import document_store
 
-from .pdfbuild import CATALOG, PAGES, inflating_to, object_stream, raw_pdf, stream
+from .pdfbuild import CATALOG, PAGE, PAGES, inflating_to, object_stream, raw_pdf, stream, xref_stream_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +106,28 @@ def test_a_cross_reference_stream_that_inflates_to_a_gigabyte_is_refused(user, s
     assert message == TOO_COMPLEX
     assert peak < 3 * 8 * MIB
     assert seconds < settings.PDF_SCAN_MAX_SECONDS
+
+
+def test_object_streams_pypdf_decodes_to_resolve_lengths_count_against_the_limit(user, settings):
+    """Twenty streams whose /Length is a reference into its own 4 MiB object stream:
+    pypdf decodes and keeps each object stream to resolve the reference. What it keeps
+    counts against PDF_SCAN_MAX_DECOMPRESSED_BYTES (8 MiB), so memory stays bounded."""
+    settings.PDF_SCAN_MAX_DECOMPRESSED_BYTES = 8 * MIB
+    contents, containers, packed = [], [], {}
+    for index in range(20):
+        header = b"%d 0\n" % (200 + index)
+        data = zlib.compress(header + b"12" + b" " * (4 * MIB))
+        containers.append((100 + index, b"<< /Type /ObjStm /N 1 /First %d /Filter /FlateDecode /Length %d >>\n"
+                           b"stream\n" % (len(header), len(data)) + data + b"\nendstream"))
+        contents.append((400 + index, b"<< /Length %d 0 R >>\nstream\n0123456789AB\nendstream" % (200 + index)))
+        packed[200 + index] = (100 + index, 0)
+    top = [(number, body) for number, _, body in (CATALOG, PAGES, PAGE)]
+    content = xref_stream_pdf(top + contents + containers, packed)
+
+    message, peak, seconds = refusal_cost(content, user)
+
+    assert message == TOO_COMPLEX
+    assert peak < 3 * 8 * MIB
 
 
 def test_image_data_is_not_inflated_by_the_check(user, settings):

@@ -31,6 +31,7 @@ a refusal.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import time
 import zlib
@@ -86,6 +87,7 @@ class Budget:
     objects: int = 0
     decompressed: int = 0
     held: int = 0  # object streams pypdf decoded and keeps (to resolve a /Length 7 0 R)
+    seen: int = 0  # entries of pypdf's object cache already counted
 
     def count_object(self) -> None:
         self.objects += 1
@@ -115,10 +117,16 @@ class Budget:
 
     def count_held(self, reader: PdfReader) -> None:
         """Count what pypdf decoded on its own and caches: resolving an indirect /Length
-        or /S inside an object stream decodes the whole stream and keeps it."""
-        self.held = sum(
-            len(found.decoded_self.get_data()) for found in reader.resolved_objects.values()
-            if isinstance(found, EncodedStreamObject) and found.decoded_self is not None)
+        or /S inside an object stream decodes the whole stream and keeps it. Only the
+        entries added since the last call are looked at (the cache keeps insertion order)."""
+        cache = reader.resolved_objects
+        added = len(cache) - self.seen
+        if added <= 0:
+            return
+        for found in itertools.islice(reversed(cache.values()), added):
+            if isinstance(found, EncodedStreamObject) and found.decoded_self is not None:
+                self.held += len(found.decoded_self.get_data())
+        self.seen = len(cache)
         self.add_decompressed(0)
 
 

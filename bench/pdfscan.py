@@ -6,7 +6,9 @@ Files, built in the run:
 - office: three WeasyPrint pages (the portal's own documento_demo.html, merged by pypdf),
   fonts and Flate content streams, as an office suite's "save as PDF" gives;
 - scanned: three A4 pages at 150 dpi, one JPEG each (Pillow), as a scanner gives;
-- bomb: the object-stream bomb of the tests (1 MB inflating to 1 GiB).
+- bomb: the object-stream bomb of the tests (1 MB inflating to 1 GiB);
+- many objects: one page with 10,000 web-link annotations (pypdf parses each object in
+  Python, so this is the cost per object).
 For each: the median and p95 over the rounds of the whole check, against the baseline
 measured in the same run, `PdfReader(BytesIO(data))` (pypdf just opening the file), as
 a ratio; and the check's peak of traced memory (tracemalloc, one extra run).
@@ -66,6 +68,14 @@ def _bomb() -> bytes:
     return raw_pdf([CATALOG, PAGES, PAGE, (5, 0, object_stream([(4, b"<< >>")], inflating_to(1 << 30)))])
 
 
+def _many_objects() -> bytes:
+    from tests.portal.schemaforms.pdfbuild import CATALOG, PAGE, PAGES, raw_pdf
+
+    links = [(number, 0, b"<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /A << /S /URI /URI (https://www.gob.pe/"
+              b"%d) >> >>" % number) for number in range(4, 10_004)]
+    return raw_pdf([CATALOG, PAGES, PAGE, *links])
+
+
 def _times(call: Callable[[], object], rounds: int) -> list[float]:
     call()  # warm-up
     found = []
@@ -93,7 +103,7 @@ def main() -> None:
 
     from portal.schemaforms.pdfscan import pdf_refusal
 
-    files = {"office": _office(), "scanned": _scanned(), "bomb": _bomb()}
+    files = {"office": _office(), "scanned": _scanned(), "bomb": _bomb(), "many objects": _many_objects()}
     print(f"Machine: {describe()}")
     print(f"Command: DEBUG=1 VAR_DIR=$(mktemp -d) .venv/bin/python bench/pdfscan.py --rounds {rounds}\n")
     print("| file | size | pages | open (pypdf), median / p95 ms | check, median / p95 ms | ratio (medians) "

@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
+from PIL import Image
 from pypdf import PdfWriter
 from pypdf.generic import (
     ArrayObject,
@@ -156,6 +157,14 @@ def test_the_portals_own_rendered_documents_are_accepted(user, pdf_a):
     """PDFs WeasyPrint renders (fonts, compressed streams, PDF/A metadata) are accepted."""
     content = pdf.render_pdf("documento_demo.html", {"titulo": "Resolución Directoral N° 0123-2026"}, pdf_a=pdf_a)
     assert store(content, user).size == len(content)
+
+
+def test_a_scanned_document_of_jpeg_pages_is_accepted(user):
+    """What most uploads are: one JPEG image per page (here written by Pillow)."""
+    pages = [Image.new("RGB", (620, 877), (250, 248, 240 - 20 * number)) for number in range(3)]
+    buffer = io.BytesIO()
+    pages[0].save(buffer, format="PDF", save_all=True, append_images=pages[1:], resolution=75)
+    assert store(buffer.getvalue(), user).size == len(buffer.getvalue())
 
 
 def test_a_pdf_with_only_an_owner_password_is_checked_and_accepted(user):

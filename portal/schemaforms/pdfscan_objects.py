@@ -20,12 +20,14 @@ may still recover something from it that the check cannot see, so the caller ref
 the file. A header the raw scan finds but that does not parse is skipped: the bytes of
 images and fonts match `N G obj` by chance.
 
-Streams are decoded only when the scan must read their content or measure it
-(`decoded_size`): object streams, cross-reference streams, page contents, fonts. Image
-data (/Subtype /Image, or an image codec such as DCT, JPX, JBIG2 or CCITT in its filters)
-is never decoded: it carries no dictionaries, and decoding it would be most of the work
-on a scanned document. Every decode is bounded by `Budget`, which the caller turns into
-a refusal.
+Streams are inflated only where the check must read or measure them (`decoded`): object
+streams are decoded and parsed; page contents, fonts and the other non-image streams are
+only measured, their Flate data inflated a MiB at a time and thrown away, so a
+decompression bomb costs one MiB of memory. Image data (/Subtype /Image, or an image
+codec such as DCT, JPX, JBIG2 or CCITT in its filters) is never decoded: it carries no
+dictionaries, and decoding it would be most of the work on a scanned document. What is
+inflated, by the check or by pypdf resolving a reference into an object stream, counts
+against one `Budget`, which the caller turns into a refusal.
 """
 
 from __future__ import annotations
@@ -249,21 +251,22 @@ def decoded(stream: StreamObject, budget: Budget) -> bytes | None:
             raise CorruptObject(f"object stream with filters {names}")
     elif codec or stream.get("/Subtype") == "/Image":
         return None
+    flate_first = bool(names) and names[0] in ("/FlateDecode", "/Fl")
     if not names:
         content: bytes = stream._data
-    elif names[0] in ("/FlateDecode", "/Fl") and stream.get("/Type") != "/ObjStm" and len(names) == 1:
+    elif flate_first and len(names) == 1 and stream.get("/Type") != "/ObjStm":
         budget.add_decompressed(_inflated_size(stream._data, budget))
         return b""  # measured, not kept: the check reads no content but that of object streams
     else:
-        if names[0] in ("/FlateDecode", "/Fl"):  # measure before pypdf holds it all in memory
+        if flate_first:  # measure before pypdf holds it all in memory
             _inflated_size(stream._data, budget)
         budget.check_time()
         with apply_configuration(**budget.pypdf_limits()):
             try:
                 content = decode_stream_data(stream)
+            except LimitReachedError as exc:
+                raise TooComplex(f"a stream inflates past the budget: {exc}") from exc
             except Exception as exc:
-                if "limit" in str(exc).lower() or type(exc).__name__ == "LimitReachedError":
-                    raise TooComplex(f"a stream inflates past the budget: {exc}") from exc
                 raise CorruptObject(f"a stream cannot be decoded: {exc}") from exc
     budget.add_decompressed(len(content))
     return content
@@ -274,7 +277,7 @@ def _inflated_size(data: bytes, budget: Budget) -> int:
     away, so a bomb costs one piece of memory; TooComplex past what the budget has left.
     Data that is not valid Flate counts what inflated before the error (pypdf, decoding
     it afterwards, recovers what it can, bounded by the same budget)."""
-    left = budget.max_decompressed - budget.decompressed
+    left = budget.max_decompressed - budget.decompressed - budget.held
     inflater = zlib.decompressobj()
     size, pending = 0, data
     try:

@@ -229,9 +229,20 @@ def _with_packed(reader: PdfReader, parsed: PdfObject, number: int, generation: 
     if not isinstance(parsed, StreamObject):
         return
     content = decoded(parsed, budget)
-    if content is None or parsed.get("/Type") != "/ObjStm":
+    if content is None or not is_object_stream(parsed):
         return
     yield from _packed_objects(reader, parsed, content, number, budget)
+
+
+def is_object_stream(stream: StreamObject) -> bool:
+    """/Type /ObjStm, or the /N and /First an object stream has: viewers find object
+    streams through the cross-reference stream and need not look at /Type, so a
+    container that leaves it out, or gives it by reference, is one all the same."""
+    kind = stream.get("/Type")
+    if isinstance(kind, IndirectObject):
+        kind = kind.get_object()
+    return kind == "/ObjStm" or (isinstance(stream.get("/N"), NumberObject)
+                                 and isinstance(stream.get("/First"), NumberObject))
 
 
 def decoded(stream: StreamObject, budget: Budget) -> bytes | None:
@@ -244,7 +255,7 @@ def decoded(stream: StreamObject, budget: Budget) -> bytes | None:
         filters = filters.get_object()
     names = [str(name) for name in (filters if isinstance(filters, ArrayObject) else [filters])]
     codec = any(name not in GENERAL_FILTERS for name in names)
-    if stream.get("/Type") == "/ObjStm":
+    if is_object_stream(stream):
         # A viewer reads an object stream whatever else its dictionary says (/Subtype
         # /Image); one the check cannot decode could hide anything.
         if codec:
@@ -254,7 +265,7 @@ def decoded(stream: StreamObject, budget: Budget) -> bytes | None:
     flate_first = bool(names) and names[0] in ("/FlateDecode", "/Fl")
     if not names:
         content: bytes = stream._data
-    elif flate_first and len(names) == 1 and stream.get("/Type") != "/ObjStm":
+    elif flate_first and len(names) == 1 and not is_object_stream(stream):
         budget.add_decompressed(_inflated_size(stream._data, budget))
         return b""  # measured, not kept: the check reads no content but that of object streams
     else:

@@ -110,3 +110,11 @@ def test_an_object_stream_with_an_image_codec_is_refused(user):
     packed = object_stream([(4, SCRIPT)]).replace(b"/Filter /FlateDecode", b"/Filter [/FlateDecode /DCTDecode]")
     with pytest.raises(UploadRejected, match="no se pudo leer como PDF"):
         store(raw_pdf([CATALOG, PAGES, PAGE, (5, 0, packed)]), user)
+
+
+def test_an_object_stream_without_its_type_is_still_read(user):
+    """A viewer finds object streams through the xref and need not check /Type: a
+    container with only /N and /First is read as one."""
+    packed = object_stream([(4, SCRIPT)]).replace(b"/Type /ObjStm ", b"")
+    with pytest.raises(UploadRejected, match=REFUSED):
+        store(raw_pdf([CATALOG, PAGES, PAGE, (5, 0, packed)]), user)

@@ -215,6 +215,13 @@ STORAGES = {
 # own, smaller limit (10 MB by default).
 MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(45 * 1024 * 1024)))
 
+# Bounds of the check of uploaded PDFs (portal/schemaforms/pdfscan.py, docs/forms.md): a
+# file past any of them is refused as too complex to check.
+PDF_SCAN_MAX_DECOMPRESSED_BYTES = int(os.environ.get("PDF_SCAN_MAX_DECOMPRESSED_BYTES", str(64 * 1024 * 1024)))
+PDF_SCAN_MAX_OBJECTS = int(os.environ.get("PDF_SCAN_MAX_OBJECTS", "200000"))
+PDF_SCAN_MAX_DEPTH = int(os.environ.get("PDF_SCAN_MAX_DEPTH", "50"))
+PDF_SCAN_MAX_SECONDS = float(os.environ.get("PDF_SCAN_MAX_SECONDS", "10"))
+
 # --- E-mail ---------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

@@ -133,7 +133,7 @@ def test_a_waiting_instance_with_nothing_to_move_it_is_a_stall(user, monkeypatch
     inst = services.start(key="message_catch", org_unit="IE-0456", started_by=user)
     inst.message_waits.all().delete()
     ProcessInstance.objects.filter(pk=inst.pk).update(waiting_messages=[])
-    monkeypatch.setattr(consistency, "_waiting_messages", lambda wf: [])
+    monkeypatch.setattr(consistency, "waiting_messages", lambda wf: [])
 
     code, out = check()
 

@@ -67,8 +67,8 @@ def snapshot() -> Iterator[None]:
     READ takes one snapshot at the transaction's first statement (READ ONLY: the check
     writes nothing). A SQLite transaction is already one snapshot (WAL); this project's
     SQLite transactions begin IMMEDIATE, so a writer waits the few milliseconds one
-    instance's check takes (busy timeout). Inside a caller's transaction there is nothing
-    to open: its snapshot is used as it is."""
+    instance's check takes (busy timeout). Inside a caller's transaction (a test's) none
+    can be opened: the caller's isolation decides."""
     if connection.in_atomic_block:
         yield
         return

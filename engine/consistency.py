@@ -8,10 +8,12 @@ disagreement has an English code and a Spanish sentence for the operator.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -28,7 +30,7 @@ from .models import (
 )
 
 # The persisted timer and message waits are derived by these; the check derives them the same way.
-from .persistence import _timer_due, _waiting_messages
+from .persistence import timer_due, waiting_messages
 from .runtime import load_workflow, loaded_spec
 from .serialization import all_tasks
 
@@ -46,13 +48,54 @@ class Problem:
         return f"[{self.code}] {self.message}"
 
 
-def unfinished_instances() -> Iterable[ProcessInstance]:
-    return (ProcessInstance.objects.exclude(status__in=FINISHED_STATUSES)
-            .select_related("definition").order_by("pk").iterator(chunk_size=200))
+def unfinished_instance_ids(only: Iterable[int] = ()) -> list[int]:
+    """The ids of the unfinished instances (of those in `only`, when given), in order."""
+    instances = ProcessInstance.objects.exclude(status__in=FINISHED_STATUSES)
+    wanted = list(only)
+    if wanted:
+        instances = instances.filter(pk__in=wanted)
+    return list(instances.order_by("pk").values_list("pk", flat=True))
+
+
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """One read-only transaction whose reads all see the same committed database.
+
+    PostgreSQL's default READ COMMITTED gives each statement its own snapshot: a step
+    committing between the read of an instance row and the read of its task rows would
+    show a new task row next to the old state, a disagreement no crash caused. REPEATABLE
+    READ takes one snapshot at the transaction's first statement (READ ONLY: the check
+    writes nothing). A SQLite transaction is already one snapshot (WAL); this project's
+    SQLite transactions begin IMMEDIATE, so a writer waits the few milliseconds one
+    instance's check takes (busy timeout). Inside a caller's transaction (a test's) none
+    can be opened: the caller's isolation decides."""
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def check_instance_id(instance_id: int) -> tuple[ProcessInstance | None, list[Problem]]:
+    """Read one instance (its row, task rows, incidents, waits and audit) from one
+    snapshot and check it. (None, []) when it finished, or was deleted, since it was listed."""
+    with snapshot():
+        inst = (ProcessInstance.objects.exclude(status__in=FINISHED_STATUSES)
+                .select_related("definition").filter(pk=instance_id).first())
+        if inst is None:
+            return None, []
+        return inst, check_instance(inst)
 
 
 def check_instance(inst: ProcessInstance) -> list[Problem]:
-    """Every disagreement found on one unfinished instance; [] when it is consistent."""
+    """Every disagreement found on one unfinished instance; [] when it is consistent.
+
+    Reads the instance's task rows, incidents, waits and audit: call it inside a
+    `snapshot()` in which `inst` was read (as `check_instance_id` does), or a worker
+    committing meanwhile makes a disagreement of its own."""
     problems: list[Problem] = []
 
     def problem(code: str, message: str) -> None:
@@ -85,11 +128,12 @@ def check_instance(inst: ProcessInstance) -> list[Problem]:
         if open_incidents:
             problem("open-incident", _("tiene una incidencia abierta pero su estado es «%(status)s»")
                     % {"status": inst.get_status_display()})
+        expected = InstanceStatus.RUNNING if ready else InstanceStatus.WAITING
         if wf.is_completed():
+            # The one thing wrong: no status of an unfinished instance, no wait, fits a finished flow.
             problem("finished-flow", _("el flujo terminó pero el expediente figura como «%(status)s»")
                     % {"status": inst.get_status_display()})
-        expected = InstanceStatus.RUNNING if ready else InstanceStatus.WAITING
-        if inst.status != expected:
+        elif inst.status != expected:
             problem("wrong-status", _("el estado es «%(status)s» pero el flujo %(why)s") % {
                 "status": inst.get_status_display(),
                 "why": _("tiene tareas listas") if ready else _("no tiene tareas listas")})
@@ -104,17 +148,18 @@ def check_instance(inst: ProcessInstance) -> list[Problem]:
 
 
 def _check_waits(inst: ProcessInstance, wf: BpmnWorkflow, *, ready: bool, problem: Report) -> None:
-    due = _timer_due(wf)
+    due = timer_due(wf)
     if due != inst.next_timer_at:
         problem("timer-mismatch", _("el próximo temporizador guardado (%(stored)s) no es el del flujo "
                                     "(%(flow)s)") % {"stored": inst.next_timer_at, "flow": due})
-    messages = _waiting_messages(wf)
+    messages = waiting_messages(wf)
     stored = sorted(inst.waiting_messages or [])
     rows = sorted(inst.message_waits.values_list("name", flat=True))
     if messages != stored or messages != rows:
         problem("message-mismatch", _("los mensajes esperados guardados (%(stored)s, filas %(rows)s) no son los del "
                                       "flujo (%(flow)s)") % {"stored": stored, "rows": rows, "flow": messages})
-    if inst.status == InstanceStatus.WAITING and not ready and due is None and not messages:
+    # A finished flow is reported as such (finished-flow), not also as a stall.
+    if inst.status == InstanceStatus.WAITING and not ready and due is None and not messages and not wf.is_completed():
         problem("stalled", _("está «en espera» sin tarea, temporizador ni mensaje que lo pueda mover"))
 
 

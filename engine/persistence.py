@@ -123,7 +123,12 @@ TIMER_EVENT_TYPES = frozenset({
 })
 
 
-def _timer_due(wf: BpmnWorkflow) -> datetime | None:
+def timer_due(wf: BpmnWorkflow) -> datetime | None:
+    """The earliest due time of the timers the workflow waits on, None if it waits on none.
+
+    What `persist` stores as the instance's `next_timer_at` (the worker's schedule) and
+    what `engine.consistency` compares the stored value with; a timer whose value cannot
+    be read as a date is skipped, as SpiffWorkflow itself would never fire it."""
     due: datetime | None = None
     for event in wf.waiting_events():
         if event.event_type not in TIMER_EVENT_TYPES or event.value is None:
@@ -142,7 +147,11 @@ def _timer_due(wf: BpmnWorkflow) -> datetime | None:
     return due
 
 
-def _waiting_messages(wf: BpmnWorkflow) -> list[str]:
+def waiting_messages(wf: BpmnWorkflow) -> list[str]:
+    """The sorted, distinct names of the messages the workflow waits for.
+
+    What `persist` stores as `waiting_messages` and as MessageWait rows (how a delivered
+    message finds its instances) and what `engine.consistency` compares them with."""
     return sorted({
         e.name for e in wf.waiting_events()
         if e.event_type == "MessageEventDefinition" and e.name
@@ -327,12 +336,12 @@ def persist(ctx: StepContext) -> None:
     elif inst.status not in (InstanceStatus.SUSPENDED, InstanceStatus.CANCELLED):
         inst.status = InstanceStatus.RUNNING if ready else InstanceStatus.WAITING
     if not completed:
-        due = _timer_due(wf)
+        due = timer_due(wf)
         if due != inst.next_timer_at:
             ctx.schedule_timer = due is not None
         inst.next_timer_at = due
 
-    messages = [] if completed else _waiting_messages(wf)
+    messages = [] if completed else waiting_messages(wf)
     if messages != list(inst.waiting_messages or []):
         MessageWait.objects.filter(instance=inst).exclude(name__in=messages).delete()
         existing = set(MessageWait.objects.filter(instance=inst).values_list("name", flat=True))

@@ -297,6 +297,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",  # the default, kept
         "portal.api.schema.document_page_not_found",
+        "portal.api.schema.document_links",
     ],
 }
 

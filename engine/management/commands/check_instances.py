@@ -5,7 +5,9 @@
 
 Prints one line per disagreement (an English code, a Spanish sentence) and a summary;
 exits 1 when any instance disagrees, 0 otherwise. Read-only: it changes nothing, so
-operators can run it at any time, e.g. after a crash or a restore (docs/engine.md)."""
+operators can run it at any time, e.g. after a crash or a restore (docs/engine.md).
+Each instance is read from one snapshot (`engine.consistency.snapshot`), so a worker
+committing steps meanwhile cannot make a disagreement appear."""
 
 from __future__ import annotations
 
@@ -15,8 +17,7 @@ from django.core.management import BaseCommand, CommandError
 from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
-from engine.consistency import FINISHED_STATUSES, check_instance, unfinished_instances
-from engine.models import ProcessInstance
+from engine.consistency import check_instance_id, unfinished_instance_ids
 
 
 class Command(BaseCommand):
@@ -27,13 +28,13 @@ class Command(BaseCommand):
                             help="check only this instance (repeatable)")
 
     def handle(self, *, instance: list[int], **options: Any) -> None:
-        instances = (ProcessInstance.objects.filter(pk__in=instance).exclude(status__in=FINISHED_STATUSES)
-                     .select_related("definition").order_by("pk") if instance else unfinished_instances())
         checked = 0
         bad: list[int] = []
-        for inst in instances:
+        for instance_id in unfinished_instance_ids(instance):
+            inst, problems = check_instance_id(instance_id)
+            if inst is None:  # finished since it was listed: nothing left to agree
+                continue
             checked += 1
-            problems = check_instance(inst)
             if not problems:
                 continue
             bad.append(inst.pk)

@@ -30,3 +30,22 @@ def test_the_schema_documents_every_endpoint_and_its_error_bodies(client):
     complete = schema["paths"]["/api/v1/tasks/{id}/complete/"]["post"]
     assert {"200", "400", "403", "404", "409"} <= set(complete["responses"])
     assert complete["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/CompleteRequest")
+
+
+def test_the_schema_links_an_answer_to_the_requests_it_enables(client):
+    """OpenAPI links: the inbox leads to claiming its first task, a started case to its
+    detail; every link names an operation of the document and a parameter it takes."""
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    operations = {op["operationId"]: op for item in schema["paths"].values() for op in item.values()}
+
+    inbox = schema["paths"]["/api/v1/tasks/"]["get"]["responses"]["200"]["links"]
+    assert inbox["ClaimFirstTask"] == {"operationId": "v1_tasks_claim_create",
+                                       "parameters": {"id": "$response.body#/results/0/id"}}
+    started = schema["paths"]["/api/v1/processes/{key}/start/"]["post"]["responses"]["201"]["links"]
+    assert started["GetInstance"]["operationId"] == "v1_instances_retrieve"
+    links = [link for op in operations.values() for response in op["responses"].values()
+             for link in response.get("links", {}).values()]
+    assert len(links) >= 20
+    for link in links:
+        target = operations[link["operationId"]]
+        assert set(link["parameters"]) <= {p["name"] for p in target.get("parameters", [])}

@@ -85,3 +85,15 @@ def test_the_limit_comes_from_settings_and_a_body_under_it_goes_through(client, 
     assert refused.status_code == 413
     assert refused.json()["detail"].startswith("El envío pesa más de 0,2 MB")
     assert accepted.status_code != 413
+
+
+def test_the_portal_has_no_asgi_entry_point_that_would_bypass_the_limit(settings):
+    """The limit trusts Content-Length, which holds only under WSGI: an ASGI entry point
+    would read a chunked body of any size. README, "Request size limit", says so."""
+    from pathlib import Path
+
+    import portal
+
+    assert not (Path(portal.__file__).parent / "asgi.py").exists()
+    assert not getattr(settings, "ASGI_APPLICATION", None)
+    assert settings.WSGI_APPLICATION == "portal.wsgi.application"

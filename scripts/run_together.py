@@ -9,8 +9,8 @@ portal down, and stopping the portal never leaves an orphan worker holding the S
 file. A command that dies more than --max-restarts times within --window seconds is a
 crash loop: then everything stops, with a message, and the exit code is that command's.
 Each command runs in its own process group (runserver's autoreloader child included),
-and stopping sends SIGINT to the group, then SIGTERM, then SIGKILL, each after a grace
-period. After Ctrl-C the exit code is 0.
+and stopping sends SIGINT to the group, then SIGTERM, then SIGKILL, each after --grace
+seconds (default 10) for the group to end. After Ctrl-C the exit code is 0.
 """
 
 from __future__ import annotations
@@ -55,14 +55,14 @@ def _group_alive(proc: subprocess.Popen) -> bool:
     return True
 
 
-def stop_all(procs: list[subprocess.Popen]) -> None:
+def stop_all(procs: list[subprocess.Popen], grace: float = GRACE_SECONDS) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
         alive = [p for p in procs if _group_alive(p)]
         if not alive:
             return
         for proc in alive:
             _signal_group(proc, signum)
-        deadline = time.monotonic() + GRACE_SECONDS
+        deadline = time.monotonic() + grace
         while time.monotonic() < deadline and any(_group_alive(p) for p in alive):
             time.sleep(0.1)
 
@@ -84,7 +84,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds over which restarts are counted (default %(default)s)")
     parser.add_argument("--restart-delay", type=float, default=RESTART_DELAY_SECONDS,
                         help="seconds to wait before restarting a command (default %(default)s)")
+    parser.add_argument("--grace", type=float, default=GRACE_SECONDS,
+                        help="seconds a command has to stop after SIGINT, then after SIGTERM, "
+                             "before the next signal (default %(default)s)")
     args = parser.parse_args(argv)
+    if args.grace < 0:
+        parser.error("--grace must not be negative")
 
     signal.signal(signal.SIGINT, _request_stop)
     signal.signal(signal.SIGTERM, _request_stop)
@@ -109,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
                 if code is None:
                     continue
                 command = args.commands[index]
-                stop_all([proc])  # what the dead leader left in its group
+                stop_all([proc], args.grace)  # what the dead leader left in its group
                 now = time.monotonic()
                 recent = restarts[index]
                 while recent and now - recent[0] > args.window:
@@ -134,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        stop_all(procs)
+        stop_all(procs, args.grace)
 
 
 if __name__ == "__main__":

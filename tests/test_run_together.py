@@ -81,3 +81,28 @@ def test_a_command_that_keeps_dying_stops_everything_with_a_message(tmp_path):
     assert "giving up and stopping the others" in result.stderr
     assert len(lines(steady)) == 1
     wait_for(lambda: not alive(int(lines(steady)[0])), seconds=5)
+
+
+# Ignores SIGINT and SIGTERM (a process stuck in a long step): only SIGKILL ends it.
+STUBBORN = ("import os, signal, sys, time; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+            "signal.signal(signal.SIGTERM, signal.SIG_IGN); open(sys.argv[1], 'a').write(f'{os.getpid()}\\n'); "
+            "time.sleep(120)")
+
+
+def test_a_command_that_ignores_the_stop_signals_is_killed_after_the_grace(tmp_path):
+    """A command that ignores SIGINT and SIGTERM gets --grace seconds after each, then
+    SIGKILL: stopping takes about twice the grace, not for ever (nor the default 20 s)."""
+    stubborn = tmp_path / "stubborn"
+    runner = subprocess.Popen(  # noqa: S603 - our own script and commands
+        [sys.executable, str(SCRIPT), "--grace", "0.5", command(STUBBORN, stubborn)],
+        stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: len(lines(stubborn)) == 1)
+    time.sleep(0.3)  # let it install its handlers
+    started = time.monotonic()
+    runner.send_signal(signal.SIGTERM)
+    runner.communicate(timeout=30)
+    took = time.monotonic() - started
+
+    assert runner.returncode == 0
+    wait_for(lambda: not alive(int(lines(stubborn)[0])), seconds=2)
+    assert 0.9 < took < 5, took

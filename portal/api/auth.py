@@ -21,6 +21,8 @@ def _refusal_message(reason: str) -> str:
     messages = {
         "expired": _("El token venció; pida uno nuevo en /api/token/."),
         "password": _("El token ya no vale: la contraseña cambió. Pida uno nuevo en /api/token/."),
+        "revoked": _("El token fue revocado; pida uno nuevo en /api/token/."),
+        "inactive": _("El token ya no vale: la cuenta está desactivada."),
     }
     return messages.get(reason, _("Token inválido."))
 

@@ -9,3 +9,14 @@ class CoreConfig(AppConfig):
     name = "portal.core"
     label = "core"
     verbose_name = "Portal"
+
+    def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import pre_save
+
+        from .services import revoke_tokens_of_deactivated
+
+        # An account switched off anywhere (the admin's change form, a script's save())
+        # loses its tokens for good: switching it on again must not revive them.
+        pre_save.connect(revoke_tokens_of_deactivated, sender=get_user_model(),
+                         dispatch_uid="core.revoke_tokens_of_deactivated")

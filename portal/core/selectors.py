@@ -34,12 +34,12 @@ def api_token_by_key(key: str) -> ApiToken | None:
 def api_token_refusal(token: ApiToken) -> str:
     """Why `token` does not authenticate now: "expired", "revoked", "inactive" (the
     account is closed), "password" (the password changed since it was issued); "" if it does."""
+    if not token.user.is_active:
+        return "inactive"  # first: the most useful thing to tell whoever holds it
     if token.revoked_at is not None:
         return "revoked"
     if token.expires_at <= timezone.now():
         return "expired"
-    if not token.user.is_active:
-        return "inactive"
     if not constant_time_compare(token.auth_hash, token.user.get_session_auth_hash()):
         return "password"
     return ""

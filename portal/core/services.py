@@ -83,6 +83,21 @@ def api_tokens_revoke_all(*, user: Any, by: Any, reason: str) -> int:
     return revoked
 
 
+def revoke_tokens_of_deactivated(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    """pre_save of the user model: a save that turns `is_active` from True to False
+    revokes the user's live tokens in the same transaction as the save. (The baja and the
+    account's closure revoke them themselves, with their own reason; this catches the
+    rest.) A QuerySet.update() sends no signal: there the authentication still refuses the
+    token of an inactive account, but a later reactivation would revive it."""
+    if raw or instance.pk is None or instance.is_active:
+        return
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and "is_active" not in update_fields:
+        return
+    if sender.objects.filter(pk=instance.pk, is_active=True).exists():
+        api_tokens_revoke_all(user=instance, by=None, reason="cuenta_desactivada")
+
+
 def api_token_touch(*, token: ApiToken) -> None:
     """Record that `token` was used now (at most once a minute per token)."""
     now = timezone.now()

@@ -82,10 +82,10 @@ def test_chained_requests_get_documented_answers_and_no_server_error(token, db):
             case.validate_response(response, checks=CHECKS, headers=headers)
 
     Workflow.run(settings=hypothesis_settings(
-        max_examples=50, stateful_step_count=8, deadline=None, derandomize=True, database=None,
+        max_examples=200, stateful_step_count=8, deadline=None, derandomize=True, database=None,
         phases=[Phase.generate], suppress_health_check=list(HealthCheck)))
-    # A chain reached the real task or case (random ids only ever get 404). Which of them
-    # depends on the scenarios Hypothesis draws, which other tests in the run can shift.
-    reached = {("POST /api/v1/tasks/{id}/claim/", 200), ("POST /api/v1/tasks/{id}/unclaim/", 200),
-               ("GET /api/v1/tasks/{id}/", 200), ("GET /api/v1/instances/{id}/", 200)}
-    assert reached & answered, sorted(answered)
+    # Some chain reached a real record through a link: an operation on one record (a path
+    # parameter) answered 2xx, which random ids never get. Which one depends on the
+    # scenarios Hypothesis draws, which the ids left by earlier tests in the run can shift.
+    reached = {(label, status) for label, status in answered if "{" in label and 200 <= status < 300}
+    assert reached, sorted(answered)

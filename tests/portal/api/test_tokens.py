@@ -118,6 +118,28 @@ def test_closing_the_account_revokes_the_tokens(director, admin_user):
     assert ApiToken.objects.get().revoked_at is not None
 
 
+def test_switching_the_account_off_in_the_admin_revokes_the_tokens_for_good(director, admin_user, client):
+    """An administrator unticks «Activo» on the Django admin's user page: the token answers
+    401 saying the account is switched off, and ticking it again does not revive it."""
+    key = api_token_issue(user=director).key
+    client.force_login(admin_user)
+    form = {"username": director.username, "first_name": director.first_name, "last_name": director.last_name,
+            "email": director.email, "date_joined_0": "2026-01-05", "date_joined_1": "08:00:00",
+            "initial-date_joined_0": "2026-01-05", "initial-date_joined_1": "08:00:00"}
+    response = client.post(f"/admin/auth/user/{director.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+    refused = call(key)
+    assert refused.status_code == 401
+    assert refused.json()["detail"] == "El token ya no vale: la cuenta está desactivada."
+    assert ApiToken.objects.get().revoked_reason == "cuenta_desactivada"
+    director.refresh_from_db()
+    director.is_active = True
+    director.save()
+    assert call(key).status_code == 401
+    assert call(key).json()["detail"] == "El token fue revocado; pida uno nuevo en /api/token/."
+
+
 def test_the_owner_lists_and_revokes_his_tokens(director, officer):
     """GET /api/v1/tokens/ lists the caller's live tokens (not others', not revoked), marks
     the one in use; DELETE revokes one, which is 401 from then on."""

@@ -168,6 +168,10 @@ ACCOUNTS_REMINDER_REPEAT_WORKING_DAYS = int(os.environ.get("ACCOUNTS_REMINDER_RE
 # username from one address, AXES_IP_FAILURE_LIMIT failures across usernames lock the
 # address, both for AXES_COOLOFF_TIME; a lockout answers 429 (JSON under /api/).
 AXES_HANDLER = "portal.core.throttle.LoginThrottleHandler"
+# Reverse proxies in front of the portal that append to X-Forwarded-For (0: none, the
+# header is ignored). One rule for the client's address: portal/core/clientip.py.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "portal.core.clientip.client_ip"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_IP_FAILURE_LIMIT = int(os.environ.get("AXES_IP_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = 0.25  # hours
@@ -284,6 +288,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portal.api.exceptions.exception_handler",
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # the same client address as clientip.client_ip
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SIAGIE Flujos API",

@@ -100,3 +100,51 @@ def test_an_api_path_locked_by_the_middleware_answers_json(rf, officer):
     assert api.status_code == page.status_code == 429
     assert api["Content-Type"] == "application/json"
     assert "Cuenta bloqueada temporalmente" in page.content.decode()
+
+
+PROXY = "10.0.0.5"  # the nginx in front of the portal
+
+
+def test_behind_a_proxy_each_officer_is_throttled_by_their_own_address(client, officer, settings):
+    """Behind one trusted proxy every request comes from the proxy's address: the client
+    is the entry the proxy appended to X-Forwarded-For. One address's failures lock that
+    address only; another officer behind the same proxy still logs in."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(settings.AXES_IP_FAILURE_LIMIT):
+        fail(client, f"usuario{n}", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="203.0.113.7")
+
+    locked = client.post("/accounts/login/", {"username": "especialista", "password": PASSWORD},
+                         REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="203.0.113.7")
+    other = client.post("/accounts/login/", {"username": "especialista", "password": PASSWORD},
+                        REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="198.51.100.20")
+
+    assert locked.status_code == 429
+    assert (f"Se registraron {settings.AXES_IP_FAILURE_LIMIT} intentos fallidos de inicio de sesión desde su red."
+            in locked.content.decode())
+    assert other.status_code == 302
+
+
+def test_an_address_the_client_writes_itself_does_not_lift_its_lockout(client, officer, settings):
+    """An attacker who prepends a different made-up address to X-Forwarded-For on every
+    try is still counted by the address the proxy saw, and locked."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(settings.AXES_IP_FAILURE_LIMIT):
+        fail(client, f"usuario{n}", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=f"192.0.2.{n}, 203.0.113.7")
+
+    response = client.post("/accounts/login/", {"username": "especialista", "password": PASSWORD},
+                           REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="192.0.2.200, 203.0.113.7")
+
+    assert response.status_code == 429
+
+
+def test_without_a_trusted_proxy_the_header_is_ignored(client, officer, settings):
+    """With TRUSTED_PROXY_COUNT = 0 (facing clients directly) a forged X-Forwarded-For
+    changes nothing: the failures count against REMOTE_ADDR."""
+    settings.TRUSTED_PROXY_COUNT = 0
+    for n in range(settings.AXES_IP_FAILURE_LIMIT):
+        fail(client, f"usuario{n}", REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+
+    response = client.post("/accounts/login/", {"username": "especialista", "password": PASSWORD},
+                           REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR="192.0.2.250")
+
+    assert response.status_code == 429

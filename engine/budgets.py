@@ -539,7 +539,13 @@ class Budget:
         return math.isqrt(n)
 
     def guarded_getattr(self, obj: Any, name: str, *default: Any) -> Any:
-        value = safer_getattr(obj, name, *default)  # type: ignore[no-untyped-call]  # RestrictedPython is untyped
+        try:
+            value = safer_getattr(obj, name, *default)  # type: ignore[no-untyped-call]  # RestrictedPython is untyped
+        except NotImplementedError:
+            # str.format / format_map / string.Formatter reach attributes through their
+            # fields: the sandbox refuses them. Say so in the administrator's words.
+            raise ScriptError(_("Script rechazado por el entorno seguro: no se permite «%(name)s» de textos; "
+                                "use un f-string, por ejemplo f\"{nombre}\".") % {"name": name}) from None
         if name in _WATCHED_METHODS and (
                 isinstance(obj, str | bytes | bytearray | list | set | dict)
                 or (name == "fromkeys" and obj in (dict, set, frozenset, list, str))):

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from engine.errors import BudgetExceeded
+from engine.errors import BudgetExceeded, ScriptError
 from engine.models import Incident, InstanceStatus
 from engine.runtime import SCRIPT_ENGINE
 
@@ -263,9 +263,12 @@ def test_containers_are_charged_by_what_they_process(budgets, script):
 def test_str_format_stays_refused(budgets):
     """str.format and format_map stay refused by the sandbox (they can reach attributes), so
     their widths (`"{:>{w}}".format(x, w=10**9)`) cannot build anything."""
-    for script in ["x = '{:>{w}}'.format(1, w=10**9)", "x = '{:>1000000000}'.format_map({})"]:
-        with pytest.raises(NotImplementedError):
+    for script, name in [("x = '{:>{w}}'.format(1, w=10**9)", "format"),
+                         ("x = '{:>1000000000}'.format_map({})", "format_map")]:
+        with pytest.raises(ScriptError) as refused:
             run_script(script)
+        assert str(refused.value) == (f"Script rechazado por el entorno seguro: no se permite «{name}» de textos; "
+                                      'use un f-string, por ejemplo f"{nombre}".')
 
 
 def test_guarded_builtins_keep_their_results(budgets):

@@ -2,17 +2,22 @@
 user's request, or a request to another process, that happens to carry the same token
 (an Idempotency-Key a client reuses) is a request of its own, never "already sent".
 Rows written before name their process through their case; a row whose start left no
-case keeps an empty key, which no new request matches."""
+case keeps an empty key, which no new request matches.
+
+Reversing it is possible only while no two rows share a token (the old constraint was a
+global unique token): after two users' clients reused one Idempotency-Key, delete the
+newer row of each pair first."""
 
 from django.conf import settings
 from django.db import migrations, models
 
 
 def name_the_process(apps, schema_editor):
+    """One UPDATE: each row with a case takes its case's process key."""
     StartSubmission = apps.get_model("work", "StartSubmission")
-    rows = StartSubmission.objects.filter(instance__isnull=False).values_list("pk", "instance__definition__key")
-    for pk, key in rows.iterator():
-        StartSubmission.objects.filter(pk=pk).update(process_key=key)
+    ProcessInstance = apps.get_model("engine", "ProcessInstance")
+    key = ProcessInstance.objects.filter(pk=models.OuterRef("instance_id")).values("definition__key")[:1]
+    StartSubmission.objects.filter(instance__isnull=False).update(process_key=models.Subquery(key))
 
 
 class Migration(migrations.Migration):

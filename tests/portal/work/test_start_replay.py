@@ -141,7 +141,6 @@ def test_a_start_whose_step_failed_keeps_its_case_and_the_key_names_it(api, offi
     assert again.status_code == 200 and again.json()["id"] == inst.pk
 
 
-
 def test_another_users_request_with_the_same_key_is_a_request_of_its_own(api, officer, tramite):
     """Two officers whose clients happen to send the same Idempotency-Key: each gets their
     own case (201), neither is told "ya se había enviado" nor learns of the other's case."""

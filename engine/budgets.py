@@ -86,6 +86,7 @@ _KARATSUBA_CUTOFF = 70
 _SMALL_BITS = 4096
 _MUL_NS = 3.5
 _DIV_NS = 1.5
+_ADD_NS = 1.0
 # Iterating a sized container this small is charged at once instead of item by item.
 _CHARGE_AT_ONCE = 64
 
@@ -135,7 +136,7 @@ def _log2_factorial(n: int) -> float:
     return float(math.lgamma(n + 1) / math.log(2)) if n > 1 else 0.0
 
 
-def _text_estimate(value: Any, limit: int) -> int:
+def text_estimate(value: Any, limit: int) -> int:
     """An upper estimate of the length of str(value) or repr(value), walking containers
     (each occurrence of a shared item is printed again) and stopping once over `limit`."""
     total = 0
@@ -377,6 +378,10 @@ class Budget:
             self.work(_div_ns(_limbs(a), _limbs(b)))
         elif op == "%" and isinstance(a, str | bytes):
             self._template(a, b)
+        elif op in ("+", "-") and ints:
+            # Linear in the longer operand: nothing for small numbers, but a sum of many
+            # big integers in one C call (`sum`) must not run for minutes.
+            self.work(_ADD_NS * max(_limbs(a), _limbs(b)))
         elif op == "+" and type(a) is type(b) and isinstance(a, str | bytes | bytearray | list | tuple):
             self._expect(_size(a) + _size(b))
             self._copy(_size(a) + _size(b))
@@ -393,7 +398,7 @@ class Budget:
             raise self.too_big()
         self._expect(max(widths, default=0))
         shown = list(args.values()) if isinstance(args, dict) else args if isinstance(args, tuple) else (args,)
-        self._expect(len(text) + sum(_text_estimate(v, self.max_bytes) for v in shown))
+        self._expect(len(text) + sum(text_estimate(v, self.max_bytes) for v in shown))
 
     def format_value(self, value: Any, conversion: int, spec: str) -> str:
         """One `{value!conversion:spec}` of an f-string, with the spec's width and
@@ -405,7 +410,7 @@ class Budget:
             # Fast path: a short spec (width under 10,000) of a small scalar.
             return format(value, spec)
         self._template(spec, ())
-        self._expect(_text_estimate(value, self.max_bytes))
+        self._expect(text_estimate(value, self.max_bytes))
         if conversion == ord("r"):
             value = repr(value)
         elif conversion == ord("s"):
@@ -458,7 +463,7 @@ class Budget:
             self._before("//", args[0], args[1])
             return divmod(args[0], args[1])
         if function in (str, repr) and len(args) == 1 and not kwargs:
-            self._expect(_text_estimate(args[0], self.max_bytes))
+            self._expect(text_estimate(args[0], self.max_bytes))
             return self.account(function(args[0]))
         if function in (list, tuple, set, frozenset, dict, sorted, min, max, any, all) and args:
             hashing = function in (set, frozenset, dict)
@@ -471,7 +476,20 @@ class Budget:
 
     def _sum(self, items: Any, start: Any = 0) -> Any:
         if isinstance(start, int | float):
-            return sum(self.consume(items, per_item_ns=20), start)
+            items = self.consume(items, per_item_ns=20)
+            if type(items) is range:
+                if max(abs(items.start), abs(items.stop)).bit_length() <= _SMALL_BITS:
+                    return sum(items, start)
+            else:
+                items = items if isinstance(items, list | tuple) else list(items)
+                # Small numbers add in constant time; big integers cost by their size, as `+`.
+                if not any(type(item) is int and item.bit_length() > _SMALL_BITS for item in items):
+                    return sum(items, start)
+            total = start
+            for item in items:  # each partial sum replaces the last: charged, not counted as built
+                self._before("+", total, item)
+                total += item
+            return self.account(total)
         # A non-number start (`sum(lists, [])`) adds copies: quadratic in C, so each step
         # goes through the checked `+`.
         total = start

@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from .budgets import Budget, BudgetTransformer, thousands
+from .budgets import Budget, BudgetTransformer, text_estimate, thousands
 from .conf import script_limits
 from .errors import BudgetExceeded, ConflictError, ScriptError, ServiceTaskError
 
@@ -42,13 +42,29 @@ def _compile(source: str, mode: str) -> Any:
     return result.code
 
 
+def _json_length(value: Any, cap: int | None) -> int:
+    """The length of `value`'s JSON, or any number over `cap` once it is known to be
+    over. Usual data is measured by the C encoder; data whose estimate is over the cap
+    (possibly a few small containers shared many times over, which print as billions of
+    items) is encoded chunk by chunk and dropped as soon as it passes the cap, so it is
+    never built whole."""
+    if cap is None or text_estimate(value, cap) <= cap:
+        return len(json.dumps(value, allow_nan=False))
+    length = 0
+    for chunk in json.JSONEncoder(allow_nan=False).iterencode(value):
+        length += len(chunk)
+        if length > cap:
+            break
+    return length
+
+
 def check_json_data(data: dict[str, Any], where: str, max_bytes: int | None = None) -> None:
     """Refuse task data that is not plain JSON (it could not be stored or audited), or
     whose JSON is larger than `max_bytes` altogether."""
     total = 0
     for key, value in data.items():
         try:
-            total += len(json.dumps(value, allow_nan=False))
+            total += _json_length(value, None if max_bytes is None else max_bytes - total)
         except (TypeError, ValueError) as exc:
             raise ScriptError(
                 _("%(where)s: la variable '%(key)s' no es un dato JSON (%(type)s).")

@@ -122,6 +122,29 @@ def test_task_data_over_the_cap_is_not_stored(user, budgets):
     assert_rolled_back(inst)
 
 
+def test_task_data_of_shared_containers_is_measured_without_being_built(user, budgets):
+    """Three small lists, each holding the previous one a thousand times: a few kilobytes in
+    memory, but a billion items as JSON (3 GB). The task data is refused at the cap within a
+    second instead of being encoded whole (review finding M2)."""
+    script = "def build():\n    t1 = [0] * 1000\n    t2 = [t1] * 1000\n    return [t2] * 1000\nt3 = build()"
+    started = time.monotonic()
+    inst, _fill, failed = run_to_calc(diagram(script=xml_text(script)), user)
+    assert time.monotonic() - started < 5
+    assert failed is not None
+    incident = incident_of(inst)
+    assert incident.message == ("El script de «Calcular promedio» superó el límite de 100.000 bytes de "
+                                "datos de la tarea (SCRIPT_MAX_VALUE_BYTES).")
+    assert_rolled_back(inst)
+
+
+def test_shared_containers_under_the_cap_are_stored(user, budgets):
+    """The chunked measure is exact: shared lists whose JSON fits are kept as they print."""
+    script = "t1 = [1] * 50\nt2 = [t1] * 50\ns = 0"
+    inst, _fill, failed = run_to_calc(diagram(script=xml_text(script)), user, {"total": 0})
+    assert failed is None, failed
+    assert task_data(open_task(inst, "redo"))["t2"] == [[1] * 50] * 50
+
+
 def test_many_values_under_the_cap_are_refused_in_total(user, budgets):
     """Fresh values each under the cap still count: a run builds at most ten times the cap in
     all (a list of many large fresh strings would exhaust memory otherwise)."""
@@ -212,6 +235,8 @@ def test_huge_integers_are_refused_before_they_are_computed(budgets, script):
     "x = math.lcm(*range(1, 200_000))",
     "x = math.isqrt(10**90_000)",
     "x = 10**5000\nx = x**30",
+    "x = sum([1 << 600_000] * 10_000)",
+    "big = [1 << 600_000] * 10_000\nx = sum(i for i in big)",
 ])
 def test_long_integer_work_is_charged_to_the_operations_budget(budgets, script):
     """Big-integer work done in one C call (multiplying, dividing, modular powers, products)

@@ -24,8 +24,10 @@ def test_old_start_tokens_take_the_process_of_their_case():
     Submission = old.get_model("work", "StartSubmission")
     alta = Definition.objects.create(key="alta_director_ie", version=1, xml="<x/>", sha256="a" * 64)
     baja = Definition.objects.create(key="baja_director_ie", version=1, xml="<x/>", sha256="b" * 64)
-    with_alta = Submission.objects.create(token=uuid.uuid4(), user=user, instance=Instance.objects.create(definition=alta))
-    with_baja = Submission.objects.create(token=uuid.uuid4(), user=user, instance=Instance.objects.create(definition=baja))
+    alta_case = Instance.objects.create(definition=alta)
+    baja_case = Instance.objects.create(definition=baja)
+    with_alta = Submission.objects.create(token=uuid.uuid4(), user=user, instance=alta_case)
+    with_baja = Submission.objects.create(token=uuid.uuid4(), user=user, instance=baja_case)
     no_case = Submission.objects.create(token=uuid.uuid4(), user=user, instance=None)
 
     executor = MigrationExecutor(connection)

@@ -37,7 +37,7 @@ from pypdf import PdfReader, apply_configuration
 from pypdf.errors import DependencyError, LimitReachedError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
-from .pdfscan_objects import Budget, CorruptObject, TooComplex, file_objects
+from .pdfscan_objects import Budget, TooComplex, file_objects
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def pdf_refusal(file: Any, name: str) -> str | None:
         logger.info("PDF upload %r refused: too complex to check (%s)", name, exc)
         return _("«%(name)s» es demasiado complejo para revisarlo; vuelva a generarlo o escanearlo.") % {
             "name": name}
-    except (CorruptObject, Exception):  # pypdf raises many kinds on a damaged or hostile file
+    except Exception:  # pypdf raises many kinds on a damaged or hostile file (and CorruptObject)
         logger.info("PDF upload %r could not be parsed", name, exc_info=True)
         return _("«%(name)s» no se pudo leer como PDF; vuelva a generarlo o escanearlo.") % {"name": name}
     finally:

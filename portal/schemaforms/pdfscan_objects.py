@@ -13,12 +13,25 @@ it for "every object" sees none of the older ones.
 1. the trailer pypdf read, and every other `trailer << ... >>` in the bytes;
 2. every object pypdf's xref tables list, of every generation, parsed at its offset;
 3. every `N G obj` header a scan of the raw bytes finds at another offset;
-4. every object inside every object stream among 2. and 3.
+4. every object inside every object stream among 2. and 3., and inside the object
+   streams packed in those (pypdf resolves a reference through such a chain).
+
+A stream is opened as an object stream when a viewer may read it as one
+(`is_object_stream`): when pypdf's cross-reference names it as the container of a
+compressed (type-2) entry, whatever its dictionary says, since viewers find object
+streams through the xref stream and need not look at /Type; when it says /Type /ObjStm;
+or when it has /N and /First, each a number or an indirect reference. A reference is
+resolved when the stream is opened, and must give a non-negative integer.
 
 An object the xref lists that cannot be parsed is corrupt (`CorruptObject`): a viewer
 may still recover something from it that the check cannot see, so the caller refuses
-the file. A header the raw scan finds but that does not parse is skipped: the bytes of
-images and fonts match `N G obj` by chance.
+the file. So is an object stream that cannot be opened (a count that is not one, an
+offset outside it, a codec the check does not decode), and a container the xref names
+that the scan did not open (not in the file, or not a stream). A header the raw scan
+finds but that does not parse is skipped: the bytes of images and fonts match `N G obj`
+by chance. The scan reads a header as pypdf does, numbers and `obj` separated by
+whitespace only: pypdf parses no comment there (`12 0 %c` then `obj` on the next line),
+neither where its xref points nor when it looks for an object the xref does not list.
 
 Streams are inflated only where the check must read or measure them (`decoded`): object
 streams are decoded and parsed; page contents, fonts and the other non-image streams are
@@ -47,6 +60,7 @@ from pypdf.filters import decode_stream_data
 from pypdf.generic import (
     ArrayObject,
     EncodedStreamObject,
+    FloatObject,
     IndirectObject,
     NumberObject,
     PdfObject,
@@ -74,7 +88,7 @@ class TooComplex(Exception):
 
 
 class CorruptObject(Exception):
-    """An object the file's xref lists cannot be parsed."""
+    """An object the file's xref lists cannot be parsed, or an object stream opened."""
 
 
 @dataclass
@@ -132,6 +146,15 @@ class Budget:
         self.add_decompressed(0)
 
 
+@dataclass
+class Containers:
+    """The object streams pypdf's cross-reference names (the containers of its type-2
+    entries, generation 0), and those the scan has opened so far."""
+
+    named: frozenset[int]
+    opened: set[int] = field(default_factory=set)
+
+
 def file_objects(reader: PdfReader, data: bytes, budget: Budget) -> Iterator[PdfObject]:
     """Every trailer and object in `data` (the bytes `reader` was opened on), and every
     object inside its object streams. Raises TooComplex or CorruptObject."""
@@ -152,6 +175,7 @@ def file_objects(reader: PdfReader, data: bytes, budget: Budget) -> Iterator[Pdf
     if len(listed.keys() | found.keys()) > budget.max_objects:
         raise TooComplex(f"more than {budget.max_objects} objects")
 
+    containers = Containers(named=frozenset(int(container) for container, _ in reader.xref_objStm.values()))
     unparsed: set[tuple[int, int]] = set()  # listed, but not parsed at the listed offset
     for offset, (number, generation) in sorted(listed.items()):
         budget.count_object()
@@ -160,7 +184,7 @@ def file_objects(reader: PdfReader, data: bytes, budget: Budget) -> Iterator[Pdf
         if parsed is None:
             unparsed.add((number, generation))
         else:
-            yield from _with_packed(reader, parsed, number, generation, budget)
+            yield from _with_packed(reader, parsed, number, generation, budget, containers)
     for offset, (number, generation) in sorted(found.items()):
         if offset in listed:
             continue
@@ -169,9 +193,12 @@ def file_objects(reader: PdfReader, data: bytes, budget: Budget) -> Iterator[Pdf
         budget.count_held(reader)
         if parsed is not None:
             unparsed.discard((number, generation))  # an xref off by some bytes: the object is here
-            yield from _with_packed(reader, parsed, number, generation, budget)
+            yield from _with_packed(reader, parsed, number, generation, budget, containers)
     if unparsed:
         raise CorruptObject(f"objects {sorted(unparsed)[:5]} cannot be parsed")
+    unopened = containers.named - containers.opened
+    if unopened:
+        raise CorruptObject(f"object streams {sorted(unopened)[:5]} the xref names cannot be opened")
 
 
 def _headers(data: bytes, budget: Budget) -> Iterator[re.Match[bytes]]:
@@ -223,39 +250,53 @@ def _parse_object(reader: PdfReader, data: bytes, offset: int, number: int, gene
         return None
 
 
-def _with_packed(reader: PdfReader, parsed: PdfObject, number: int, generation: int,
-                 budget: Budget) -> Iterator[PdfObject]:
+def _with_packed(reader: PdfReader, parsed: PdfObject, number: int, generation: int, budget: Budget,
+                 containers: Containers, nesting: int = 0) -> Iterator[PdfObject]:
+    """`parsed`, and if it is an object stream, every object inside it, and inside the
+    object streams packed in it (pypdf resolves a reference through such a chain)."""
     yield parsed
     if not isinstance(parsed, StreamObject):
         return
-    content = decoded(parsed, budget)
-    if content is None or not is_object_stream(parsed):
+    if nesting > budget.max_depth:
+        raise TooComplex(f"object streams nested deeper than {budget.max_depth}")
+    named = generation == 0 and number in containers.named
+    content = decoded(parsed, budget, named)
+    if content is None or not is_object_stream(parsed, named):
         return
-    yield from _packed_objects(reader, parsed, content, number, budget)
+    for packed_number, packed in _packed_objects(reader, parsed, content, number, budget):
+        yield from _with_packed(reader, packed, packed_number, 0, budget, containers, nesting + 1)
+    if generation == 0:
+        containers.opened.add(number)
 
 
-def is_object_stream(stream: StreamObject) -> bool:
-    """/Type /ObjStm, or the /N and /First an object stream has: viewers find object
-    streams through the cross-reference stream and need not look at /Type, so a
-    container that leaves it out, or gives it by reference, is one all the same."""
+def is_object_stream(stream: StreamObject, named: bool = False) -> bool:
+    """Whether a viewer may read `stream` as an object stream: one the cross-reference
+    names as a container (`named`), whatever its dictionary says, since viewers find
+    object streams through the xref stream and need not look at /Type; one with /Type
+    /ObjStm; or one with /N and /First, each a number or a reference (resolved, and
+    checked to be a count, when the stream is opened). A real number counts: pdf.js
+    takes 1.0 as the integer 1, other viewers truncate 1.5."""
+    if named:
+        return True
     kind = stream.get("/Type")
     if isinstance(kind, IndirectObject):
         kind = kind.get_object()
-    return kind == "/ObjStm" or (isinstance(stream.get("/N"), NumberObject)
-                                 and isinstance(stream.get("/First"), NumberObject))
+    return kind == "/ObjStm" or all(isinstance(stream.get(key), (NumberObject, FloatObject, IndirectObject))
+                                    for key in ("/N", "/First"))
 
 
-def decoded(stream: StreamObject, budget: Budget) -> bytes | None:
+def decoded(stream: StreamObject, budget: Budget, named: bool = False) -> bytes | None:
     """The decoded content of `stream`, counted against the budget: b"" for a plain
     Flate stream that is not an object stream (measured, not kept), None for image data,
-    which the scan never decodes. Raises TooComplex past the budget; a stream that
-    cannot be decoded raises CorruptObject."""
+    which the scan never decodes. `named`: the xref names it as an object stream. Raises
+    TooComplex past the budget; a stream that cannot be decoded raises CorruptObject."""
     filters: Any = stream.get("/Filter", ArrayObject())
     if isinstance(filters, IndirectObject):
         filters = filters.get_object()
     names = [str(name) for name in (filters if isinstance(filters, ArrayObject) else [filters])]
     codec = any(name not in GENERAL_FILTERS for name in names)
-    if is_object_stream(stream):
+    container = is_object_stream(stream, named)
+    if container:
         # A viewer reads an object stream whatever else its dictionary says (/Subtype
         # /Image); one the check cannot decode could hide anything.
         if codec:
@@ -265,7 +306,7 @@ def decoded(stream: StreamObject, budget: Budget) -> bytes | None:
     flate_first = bool(names) and names[0] in ("/FlateDecode", "/Fl")
     if not names:
         content: bytes = stream._data
-    elif flate_first and len(names) == 1 and not is_object_stream(stream):
+    elif flate_first and len(names) == 1 and not container:
         budget.add_decompressed(_inflated_size(stream._data, budget))
         return b""  # measured, not kept: the check reads no content but that of object streams
     else:
@@ -307,23 +348,44 @@ def _inflated_size(data: bytes, budget: Budget) -> int:
 
 
 def _packed_objects(reader: PdfReader, container: StreamObject, content: bytes, number: int,
-                    budget: Budget) -> Iterator[PdfObject]:
-    """The objects of an object stream: /N pairs "number offset" then the objects, whose
-    offsets count from /First. The header is read as the spec writes it, not trusted."""
-    count, first = container.get("/N"), container.get("/First")
-    if not isinstance(count, NumberObject) or not isinstance(first, NumberObject):
-        raise CorruptObject(f"object stream {number} without /N or /First")
-    header = content[:int(first)].split()
-    if int(count) < 0 or len(header) < 2 * int(count) or not 0 <= int(first) <= len(content):
+                    budget: Budget) -> Iterator[tuple[int, PdfObject]]:
+    """The objects of an object stream, as (number, object): /N pairs "number offset"
+    then the objects, whose offsets count from /First. The header is read as the spec
+    writes it, not trusted."""
+    count = _count(reader, container, "/N", number, budget)
+    first = _count(reader, container, "/First", number, budget)
+    header = content[:first].split()
+    if len(header) < 2 * count or first > len(content):
         raise CorruptObject(f"object stream {number} with a bad header")
     stream = io.BytesIO(content)
-    for index in range(int(count)):
+    for index in range(count):
         budget.count_object()
         try:
-            offset = int(header[2 * index + 1])
-            stream.seek(int(first) + offset)
-            yield read_object(stream, reader)
+            packed_number, offset = int(header[2 * index]), int(header[2 * index + 1])
+            stream.seek(first + offset)
+            yield packed_number, read_object(stream, reader)
         except (TooComplex, CorruptObject):
             raise
         except Exception as exc:
             raise CorruptObject(f"object {index} of object stream {number}") from exc
+
+
+def _count(reader: PdfReader, container: StreamObject, key: str, number: int, budget: Budget) -> int:
+    """The object stream's /N or /First, resolved if given by reference (as a viewer
+    resolves it): a non-negative integer, or CorruptObject."""
+    value = container.get(key)
+    if isinstance(value, IndirectObject):
+        budget.check_time()
+        with apply_configuration(**budget.pypdf_limits()):
+            try:
+                value = value.get_object()  # may decode another object stream, or loop back to this one
+            except LimitReachedError as exc:
+                raise TooComplex(f"resolving {key} of object stream {number}: {exc}") from exc
+            except Exception as exc:
+                raise CorruptObject(f"{key} of object stream {number} does not resolve") from exc
+        budget.count_held(reader)
+    if isinstance(value, FloatObject) and value == int(value):
+        value = NumberObject(int(value))  # 1.0, read as 1 by viewers; 1.5 they read differently
+    if not isinstance(value, NumberObject) or int(value) < 0:
+        raise CorruptObject(f"object stream {number} with {key} {value!r}")
+    return int(value)

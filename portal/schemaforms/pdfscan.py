@@ -5,13 +5,19 @@ A PDF can run JavaScript when opened (/OpenAction → a /JavaScript action), whe
 or field is touched (/AA, "additional actions"), from the document's /JavaScript name
 tree, or start a program (/Launch). It can also carry files of its own (/EmbeddedFiles,
 /EF file specifications, /FileAttachment annotations), send or load form data
-(/SubmitForm, /ImportData, XFA forms), and open other documents or media (/GoToR, /GoToE,
-/RichMedia). An officer opens every uploaded PDF, so none of that is accepted.
+(/SubmitForm, /ImportData, XFA forms), open other documents (/GoToR, /GoToE, a /URI link
+to a file:, smb: or any other scheme but the web's), or play media (/RichMedia, /3D,
+/Screen, /Movie and /Sound annotations; /Rendition, /Movie, /Sound and /GoTo3DView
+actions). A javascript: link is a script. An officer opens every uploaded PDF, so none
+of that is accepted.
 
-Plain /URI links and internal /GoTo destinations are accepted: office suites and
-scanners put them in ordinary documents (a table of contents, the web address in a
-letterhead), the viewer asks before following a web link, and they neither run code
-nor bring content into the file.
+/URI links to http, https and mailto addresses, relative ones (no scheme), and internal
+/GoTo destinations are accepted: office suites and scanners put them in ordinary
+documents (a table of contents, the web address in a letterhead), the viewer asks before
+following a web link, and they neither run code nor bring content into the file. The
+scheme of each address, and of the catalog's /URI /Base that relative links resolve
+against, is read as a browser reads it: case ignored, leading controls and spaces
+stripped, tabs and line breaks dropped.
 
 Every object in the file is checked, not only what the current catalog reaches
 (`pdfscan_objects`: earlier revisions, any generation, object streams). The file is
@@ -29,13 +35,14 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from pypdf import PdfReader, apply_configuration
 from pypdf.errors import DependencyError, LimitReachedError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+from pypdf.generic import ArrayObject, ByteStringObject, DictionaryObject, IndirectObject, NameObject, TextStringObject
 
 from .pdfscan_objects import Budget, TooComplex, file_objects
 
@@ -55,10 +62,22 @@ REFUSED_ACTIONS = {
     "/JavaScript": ACTIVE, "/Launch": ACTIVE,
     "/SubmitForm": FORM_DATA, "/ImportData": FORM_DATA,
     "/GoToR": EXTERNAL, "/GoToE": EXTERNAL, "/RichMediaExecute": EXTERNAL,
+    "/Rendition": EXTERNAL, "/Movie": EXTERNAL, "/Sound": EXTERNAL, "/GoTo3DView": EXTERNAL,
 }
-REFUSED_SUBTYPES = {"/FileAttachment": ATTACHMENT, "/RichMedia": EXTERNAL}
+REFUSED_SUBTYPES = {
+    "/FileAttachment": ATTACHMENT,
+    "/RichMedia": EXTERNAL, "/3D": EXTERNAL, "/Screen": EXTERNAL, "/Movie": EXTERNAL, "/Sound": EXTERNAL,
+}
 REFUSED_TYPES = {"/EmbeddedFile": ATTACHMENT}
 TYPED_KEYS = {"/S": REFUSED_ACTIONS, "/Subtype": REFUSED_SUBTYPES, "/Type": REFUSED_TYPES}
+# The schemes a link (/URI, or the /Base of relative links) may use; a script scheme is
+# refused as active content, any other as a link to outside the web.
+WEB_SCHEMES = frozenset({"http", "https", "mailto"})
+SCRIPT_SCHEMES = frozenset({"javascript", "vbscript"})
+URI_NOISE = re.compile(r"[\t\n\r]")  # dropped anywhere by browsers' URL parsers
+SCHEME = re.compile(r"([^/?#]*):")  # what comes before a colon that precedes any path, query or fragment
+CONTROLS_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
+LEADING_CONTROLS = "".join(chr(code) for code in range(0x21))  # stripped by browsers: C0 controls and space
 
 
 class UnreadablePdf(Exception):
@@ -142,6 +161,10 @@ def _walk(node: Any, depth: int, budget: Budget) -> tuple[str, str] | None:
         for key, value in node.items():
             if key in REFUSED_KEYS:
                 return REFUSED_KEYS[key], str(key)
+            if key == "/URI":
+                found = _uri_refusal(value)
+                if found:
+                    return found
             if key in TYPED_KEYS:
                 if isinstance(value, IndirectObject):  # /S 7 0 R naming /JavaScript
                     value = value.get_object()
@@ -157,3 +180,34 @@ def _walk(node: Any, depth: int, budget: Budget) -> tuple[str, str] | None:
             if found:
                 return found
     return None
+
+
+def _uri_refusal(value: Any) -> tuple[str, str] | None:
+    """The refusal of a /URI entry: a link action's address, or the catalog's URI
+    dictionary, whose /Base relative links are resolved against. Either may be given by
+    reference. Only http, https and mailto pass, and an address without a scheme."""
+    if isinstance(value, IndirectObject):
+        value = value.get_object()
+    if isinstance(value, DictionaryObject):
+        value = value.get("/Base")
+        if isinstance(value, IndirectObject):
+            value = value.get_object()
+    if isinstance(value, TextStringObject):
+        text = str(value)
+    elif isinstance(value, ByteStringObject):
+        text = bytes(value).decode("latin-1")
+    elif isinstance(value, NameObject):  # not a string, but some viewers take it as the address
+        text = str(value)[1:]
+    else:
+        return None
+    # As a browser reads it: tabs and line breaks dropped, leading controls and spaces
+    # stripped, the scheme compared without case ("\x01 JavaScript:" is "javascript:").
+    match = SCHEME.match(URI_NOISE.sub("", text).lstrip(LEADING_CONTROLS))
+    if match is None:
+        return None  # relative: a path or a fragment
+    scheme = match[1].lower()
+    if scheme in WEB_SCHEMES:
+        return None
+    if CONTROLS_OR_SPACE.sub("", scheme) in SCRIPT_SCHEMES:  # "java\x00script:" may still be one
+        return ACTIVE, f"/URI {scheme}:"
+    return EXTERNAL, f"/URI {scheme}:"

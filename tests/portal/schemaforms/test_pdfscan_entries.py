@@ -36,6 +36,7 @@ FIELD = {"format": "document", "x-file": {"accept": ["application/pdf"]}}
 ATTACHMENT = "contiene archivos adjuntos"
 FORM_DATA = "contiene un formulario que envía o importa datos"
 EXTERNAL = "contiene enlaces que abren otros archivos o contenido multimedia"
+ACTIVE = "contiene JavaScript o acciones automáticas"
 
 
 @pytest.fixture(autouse=True)
@@ -111,6 +112,27 @@ def rich_media(writer: PdfWriter) -> None:
     annotate(writer, "/RichMedia", RichMediaContent=DictionaryObject())
 
 
+def annotation(subtype: str) -> Callable[[PdfWriter], None]:
+    def build(writer: PdfWriter) -> None:
+        annotate(writer, subtype)
+    return build
+
+
+def web_link(uri: str) -> Callable[[PdfWriter], None]:
+    return link_to("/URI", URI=TextStringObject(uri))
+
+
+def indirect_web_link(writer: PdfWriter) -> None:
+    """/URI 7 0 R: the address is an object of its own."""
+    link_to("/URI", URI=writer._add_object(TextStringObject("smb://servidor/compartido/informe.pdf")))(writer)
+
+
+def base_of_relative_links(writer: PdfWriter) -> None:
+    """A relative link resolved against the catalog's /URI /Base, a local folder."""
+    writer._root_object[name("/URI")] = DictionaryObject({name("/Base"): TextStringObject("file:///C:/Windows/")})
+    web_link("system32/calc.exe")(writer)
+
+
 REFUSED = [
     pytest.param(attachments, ATTACHMENT, id="EmbeddedFiles"),
     pytest.param(file_specification_only, ATTACHMENT, id="EF"),
@@ -123,6 +145,18 @@ REFUSED = [
                  EXTERNAL, id="GoToR"),
     pytest.param(link_to("/GoToE", T=DictionaryObject({name("/R"): name("/C")})), EXTERNAL, id="GoToE"),
     pytest.param(rich_media, EXTERNAL, id="RichMedia"),
+    *(pytest.param(annotation(subtype), EXTERNAL, id=f"annotation-{subtype[1:]}")
+      for subtype in ("/3D", "/Screen", "/Movie", "/Sound")),
+    *(pytest.param(link_to(action), EXTERNAL, id=f"action-{action[1:]}")
+      for action in ("/Rendition", "/Movie", "/Sound", "/GoTo3DView")),
+    pytest.param(web_link("file:///C:/Windows/system32/cmd.exe"), EXTERNAL, id="URI-file"),
+    pytest.param(web_link("smb://servidor/compartido"), EXTERNAL, id="URI-smb"),
+    pytest.param(web_link("data:text/html;base64,PHNjcmlwdD4="), EXTERNAL, id="URI-data"),
+    pytest.param(web_link("javascript:app.alert(1)"), ACTIVE, id="URI-javascript"),
+    pytest.param(web_link("\x01\x1f \tJaVaScRiPt:app.alert(1)"), ACTIVE, id="URI-javascript-padded"),
+    pytest.param(web_link("java\tscr\nipt:app.alert(1)"), ACTIVE, id="URI-javascript-split"),
+    pytest.param(indirect_web_link, EXTERNAL, id="URI-indirect"),
+    pytest.param(base_of_relative_links, EXTERNAL, id="URI-Base"),
 ]
 
 
@@ -150,6 +184,15 @@ def test_web_links_and_links_to_pages_of_the_document_are_accepted(user):
         name("/A"): DictionaryObject({name("/S"): name("/GoTo"), name("/D"): ArrayObject([page, name("/Fit")])}),
     }))])
     assert store(written(writer), user).content_type == "application/pdf"
+
+
+@pytest.mark.parametrize("uri", ["http://www.minedu.gob.pe", "HTTPS://www.gob.pe/minedu", " https://www.gob.pe",
+                                 "mailto:mesadepartes@minedu.gob.pe", "anexos/anexo-1.pdf", "#pagina=2"])
+def test_web_mail_and_relative_links_are_accepted(user, uri):
+    """http, https and mailto in any case, and a relative address (no scheme), pass."""
+    writer = blank()
+    web_link(uri)(writer)
+    assert store(written(writer), user).size > 0
 
 
 @pytest.mark.parametrize("pdf_a", [False, True])

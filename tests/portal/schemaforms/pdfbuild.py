@@ -8,9 +8,11 @@ import zlib
 Revision = list[tuple[int, int, bytes]]  # (number, generation, body between "obj" and "endobj")
 
 
-def raw_pdf(*revisions: Revision, root: bytes = b"1 0 R", version: bytes = b"1.5", trailer: bytes = b"") -> bytes:
+def raw_pdf(*revisions: Revision, root: bytes = b"1 0 R", version: bytes = b"1.5", trailer: bytes = b"",
+            headers: dict[int, bytes] | None = None) -> bytes:
     """A PDF whose first revision is followed by incremental updates, one xref section
-    and trailer each (/Prev chains them), as an editor that saves incrementally writes."""
+    and trailer each (/Prev chains them), as an editor that saves incrementally writes.
+    `headers` replaces the `N G obj` line of some objects (by number)."""
     out = bytearray(b"%PDF-" + version + b"\n%\xe2\xe3\xcf\xd3\n")
     previous: int | None = None
     size = 1 + max(number for revision in revisions for number, _, _ in revision)
@@ -18,7 +20,7 @@ def raw_pdf(*revisions: Revision, root: bytes = b"1 0 R", version: bytes = b"1.5
         offsets = []
         for number, generation, body in revision:
             offsets.append((number, generation, len(out)))
-            out += b"%d %d obj\n" % (number, generation) + body + b"\nendobj\n"
+            out += (headers or {}).get(number, b"%d %d obj" % (number, generation)) + b"\n" + body + b"\nendobj\n"
         xref = len(out)
         out += b"xref\n0 1\n0000000000 65535 f \n"
         for number, generation, offset in sorted(offsets):

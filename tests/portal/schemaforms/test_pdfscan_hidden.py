@@ -118,3 +118,13 @@ def test_an_object_stream_without_its_type_is_still_read(user):
     packed = object_stream([(4, SCRIPT)]).replace(b"/Type /ObjStm ", b"")
     with pytest.raises(UploadRejected, match=REFUSED):
         store(raw_pdf([CATALOG, PAGES, PAGE, (5, 0, packed)]), user)
+
+
+def test_an_object_header_with_a_comment_before_obj_is_refused_where_the_xref_points(user):
+    """`4 0 %c` then `obj`: pypdf parses no comment between the numbers and `obj`
+    (neither at the xref's offset nor when it looks for an unlisted object), so the
+    listed object does not parse, and a file whose object cannot be read is refused."""
+    catalog = (1, 0, b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>")
+    content = raw_pdf([catalog, PAGES, PAGE, (4, 0, SCRIPT)], headers={4: b"4 0 %c\nobj"})
+    with pytest.raises(UploadRejected, match="no se pudo leer como PDF"):
+        store(content, user)

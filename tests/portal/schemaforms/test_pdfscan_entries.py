@@ -152,6 +152,7 @@ REFUSED = [
     pytest.param(web_link("file:///C:/Windows/system32/cmd.exe"), EXTERNAL, id="URI-file"),
     pytest.param(web_link("smb://servidor/compartido"), EXTERNAL, id="URI-smb"),
     pytest.param(web_link("data:text/html;base64,PHNjcmlwdD4="), EXTERNAL, id="URI-data"),
+    pytest.param(web_link("C:\\Windows\\System32\\cmd.exe"), EXTERNAL, id="URI-windows-path"),
     pytest.param(web_link("javascript:app.alert(1)"), ACTIVE, id="URI-javascript"),
     pytest.param(web_link("\x01\x1f \tJaVaScRiPt:app.alert(1)"), ACTIVE, id="URI-javascript-padded"),
     pytest.param(web_link("java\tscr\nipt:app.alert(1)"), ACTIVE, id="URI-javascript-split"),

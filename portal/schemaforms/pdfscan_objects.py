@@ -148,8 +148,8 @@ class Budget:
 
 @dataclass
 class Containers:
-    """The object streams pypdf's cross-reference names (the containers of its type-2
-    entries, generation 0), and those the scan has opened so far."""
+    """The object numbers pypdf's cross-reference names as containers of compressed
+    (type-2) objects, and those of the object streams the scan has opened so far."""
 
     named: frozenset[int]
     opened: set[int] = field(default_factory=set)
@@ -259,14 +259,14 @@ def _with_packed(reader: PdfReader, parsed: PdfObject, number: int, generation: 
         return
     if nesting > budget.max_depth:
         raise TooComplex(f"object streams nested deeper than {budget.max_depth}")
-    named = generation == 0 and number in containers.named
+    # By number alone: some viewers keep no generation for an object stream's container.
+    named = number in containers.named
     content = decoded(parsed, budget, named)
     if content is None or not is_object_stream(parsed, named):
         return
     for packed_number, packed in _packed_objects(reader, parsed, content, number, budget):
         yield from _with_packed(reader, packed, packed_number, 0, budget, containers, nesting + 1)
-    if generation == 0:
-        containers.opened.add(number)
+    containers.opened.add(number)
 
 
 def is_object_stream(stream: StreamObject, named: bool = False) -> bool:

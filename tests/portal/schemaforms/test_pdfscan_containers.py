@@ -135,3 +135,14 @@ def test_a_script_in_a_container_packed_in_another_container_is_refused(user):
                               packed={4: (6, 0), 6: (7, 0)})
     with pytest.raises(UploadRejected, match=REFUSED):
         store(content, user)
+
+
+def test_a_clean_object_stream_of_generation_one_that_the_repaired_xref_names_is_stored(user):
+    """A damaged xref pointer makes pypdf rebuild the xref; it names object stream 5
+    (written `5 1 obj`) as the container of object 4. The container is matched by number,
+    as viewers that keep no generation for it do, so the file is opened and accepted,
+    not refused as a container the check never opened."""
+    catalog = (1, 0, OPENS_4)
+    content = raw_pdf([catalog, PAGES, PAGE, (5, 1, object_stream([(4, b"<< /S /GoTo /D [3 0 R /Fit] >>")]))])
+    content = content.replace(b"startxref\n", b"startxref\n9")
+    assert store(content, user).size == len(content)

@@ -384,8 +384,8 @@ def _count(reader: PdfReader, container: StreamObject, key: str, number: int, bu
             except Exception as exc:
                 raise CorruptObject(f"{key} of object stream {number} does not resolve") from exc
         budget.count_held(reader)
-    if isinstance(value, FloatObject) and value == int(value):
+    if isinstance(value, FloatObject) and value.is_integer():  # neither 1.5 nor an infinity
         value = NumberObject(int(value))  # 1.0, read as 1 by viewers; 1.5 they read differently
-    if not isinstance(value, NumberObject) or int(value) < 0:
-        raise CorruptObject(f"object stream {number} with {key} {value!r}")
+    if not isinstance(value, NumberObject) or value < 0:
+        raise CorruptObject(f"object stream {number} with a {key} that is no count ({type(value).__name__})")
     return int(value)

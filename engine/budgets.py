@@ -8,14 +8,20 @@ top of every `while` body, function body and lambda; `for` loops and comprehensi
 through `_getiter_`; the operators, f-string fields, builtins and methods that can build
 a huge value from a small one or do long work in C (`*`, `**`, `<<`, `//`, `%`, `str()`,
 `sorted`, `math.factorial`, `str.ljust`, `list.extend`...) go through checked helpers that
-refuse an oversized result and charge the work before it is done. A C-level call the
-helpers do not charge, on values within the caps (comparing two 10 MB lists), is not
-interrupted: the caps keep it short. An overrun sticks to the budget (`settle`).
+refuse an oversized result and charge the work before it is done. Those builtins are
+known by identity, so every call but a method call or a call of another builtin by a
+name the script never binds goes through `Budget.call`. Hashes and comparisons of
+containers are charged by what C will visit below their first level (`nested_weight`:
+a few tuples shared 2**60 times over weigh 2**60). A C-level call the helpers do not
+charge, on values within the caps, is not interrupted: the caps keep it short. An
+overrun sticks to the budget (`settle`).
 """
 
 from __future__ import annotations
 
 import ast
+import functools
+import itertools
 import math
 import operator
 import re
@@ -33,6 +39,7 @@ from RestrictedPython.Guards import (
     guarded_unpack_sequence,
     safe_builtins,
     safer_getattr,
+    safer_getattr_raise,
 )
 from RestrictedPython.transformer import RestrictingNodeTransformer
 
@@ -57,12 +64,26 @@ _EXTRA_BUILTINS: dict[str, Any] = {
     "tuple": tuple,
 }
 
-def _getitem(obj: Any, key: Any) -> Any:
-    return obj[key]
-
-
+# The builtins `Budget.call` checks, by identity: they consume a whole iterable in C
+# (copying, hashing or sorting it), render a value as text, or call a function from C.
+_HANDLED = frozenset({list, tuple, set, frozenset, dict, sorted, sum, str, repr, divmod, min, max, any,
+                      all, map, filter, hash})
+_BUILTIN_KINDS = (type, types.BuiltinFunctionType)
 _BASE_BUILTINS: dict[str, Any] = {**safe_builtins, **_EXTRA_BUILTINS}
-_MATH_NAMES: dict[str, Any] = {name: getattr(math, name) for name in dir(math) if not name.startswith("_")}
+# Builtins a script may call directly, by their own name, when it never binds that name:
+# they do little work in C or are guarded already (range, pow). Every other call goes
+# through `Budget.call`.
+DIRECT_CALLS = frozenset(
+    name for name, value in _BASE_BUILTINS.items() if not name.startswith("_") and value not in _HANDLED)
+# The `math` names scripts see, listed so a new Python's additions are not exposed
+# unchecked: float functions and constants, and the integer functions `Budget._math`
+# replaces with checked ones.
+_MATH_ALLOWED = (
+    "acos acosh asin asinh atan atan2 atanh cbrt ceil copysign cos cosh degrees dist e erf erfc exp exp2 "
+    "expm1 fabs floor fmod frexp fsum gamma hypot inf isclose isfinite isinf isnan ldexp lgamma log log10 "
+    "log1p log2 modf nan nextafter pi pow radians remainder sin sinh sqrt tan tanh tau trunc ulp "
+    "comb factorial gcd isqrt lcm perm prod").split()
+_MATH_NAMES: dict[str, Any] = {name: getattr(math, name) for name in _MATH_ALLOWED if hasattr(math, name)}
 
 
 # --- Budgets ---------------------------------------------------------------------------------
@@ -136,29 +157,119 @@ def _log2_factorial(n: int) -> float:
     return float(math.lgamma(n + 1) / math.log(2)) if n > 1 else 0.0
 
 
+_CONTAINER_TYPES = (list, tuple, dict, set, frozenset)
+
+
+def _parts(item: Any) -> tuple[Any, ...]:
+    if isinstance(item, dict):
+        return (item.keys(), item.values())
+    return (item,)
+
+
+def _holds_containers(part: Any) -> bool:
+    # The types of the items, collected at C speed: usually a handful to check.
+    return any(issubclass(kind, _CONTAINER_TYPES) for kind in set(map(type, part)))
+
+
+def _leaf_text(item: Any) -> int:
+    if isinstance(item, str):
+        return len(item) + 2
+    if isinstance(item, bytes | bytearray):
+        return 4 * len(item) + 3
+    if isinstance(item, bool) or item is None:
+        return 5
+    if isinstance(item, int):
+        return item.bit_length() + 2  # binary is the longest notation
+    return 32
+
+
 def text_estimate(value: Any, limit: int) -> int:
-    """An upper estimate of the length of str(value) or repr(value), walking containers
-    (each occurrence of a shared item is printed again) and stopping once over `limit`."""
+    """An upper estimate of the length of str(value) or repr(value): each occurrence of
+    a shared item is printed again, but each distinct container is measured once (its
+    estimate is remembered by identity), so a few containers shared billions of times
+    over cost what they hold. Any number over `limit` means "over"."""
+    if not isinstance(value, _CONTAINER_TYPES):
+        return _leaf_text(value)
+    memo: dict[int, int] = {}
+    stack: list[tuple[Any, bool]] = [(value, False)]
+    while stack:
+        item, expanded = stack.pop()
+        key = id(item)
+        if not expanded:
+            if key in memo:
+                continue
+            memo[key] = 5  # in progress: repr prints a container inside itself as "[...]"
+            stack.append((item, True))
+            for part in _parts(item):
+                if _holds_containers(part):
+                    stack.extend((child, False) for child in part
+                                 if isinstance(child, _CONTAINER_TYPES) and id(child) not in memo)
+            continue
+        total = 2 + (4 if isinstance(item, dict) else 2) * len(item)
+        for part in _parts(item):
+            for child in part:
+                total += memo.get(id(child), 0) if isinstance(child, _CONTAINER_TYPES) else _leaf_text(child)
+                if total > limit:
+                    break
+        memo[key] = min(total, limit + 1)
+    return memo[id(value)]
+
+
+def nested_weight(value: Any, limit: int) -> int:
+    """How many items C code visits below the first level of `value` when it hashes or
+    compares it deeply: every occurrence of a shared item is visited again, so a tuple
+    of two copies of itself, sixty times over, weighs about 2**61. Each distinct container
+    is looked at once (its weight is remembered by identity), so the cost is the memory
+    the value holds, not its weight; a list of lists of scalars is measured at C speed.
+    Any number over `limit` means "over"."""
+    if not isinstance(value, _CONTAINER_TYPES):
+        return 0
     total = 0
-    stack = [value]
-    while stack and total <= limit:
-        item = stack.pop()
-        if isinstance(item, str | bytes | bytearray):
-            total += 4 * len(item) + 3 if not isinstance(item, str) else len(item) + 2
-        elif isinstance(item, bool) or item is None:
-            total += 5
-        elif isinstance(item, int):
-            total += item.bit_length() + 2  # binary is the longest notation
-        elif isinstance(item, dict):
-            total += 2 + 4 * len(item)
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple | set | frozenset):
-            total += 2 + 2 * len(item)
-            stack.extend(item)
+    for part in _parts(value):
+        if not _holds_containers(part):
+            continue
+        children = [item for item in part if isinstance(item, _CONTAINER_TYPES)]
+        flat = sum(map(len, children))
+        distinct = {id(child): child for child in children}.values()
+        if flat > limit:
+            total += flat
+        elif all(type(child) in (list, tuple) for child in distinct) and not _holds_containers(
+                itertools.chain.from_iterable(distinct)):
+            total += flat  # rows of scalars: the usual case
         else:
-            total += 32
+            total += sum(_weights(children, limit))
+        if total > limit:
+            break
     return total
+
+
+def _weights(roots: list[Any], limit: int) -> Iterator[int]:
+    """The full weight (items at every level) of each of `roots`, by dynamic programming
+    over distinct containers; a container inside itself counts once (C code comparing it
+    stops at its recursion limit)."""
+    memo: dict[int, int] = {}
+    for root in roots:
+        stack: list[tuple[Any, bool]] = [(root, False)]
+        while stack:
+            item, expanded = stack.pop()
+            key = id(item)
+            if key in memo and not expanded:
+                continue
+            if not expanded:
+                memo[key] = 0  # in progress: a cycle back to it adds nothing
+                stack.append((item, True))
+                for part in _parts(item):
+                    if _holds_containers(part):
+                        stack.extend((child, False) for child in part
+                                     if isinstance(child, _CONTAINER_TYPES) and id(child) not in memo)
+                continue
+            weight = 0
+            for part in _parts(item):
+                weight += len(part)
+                if _holds_containers(part):
+                    weight += sum(memo.get(id(child), 0) for child in part if isinstance(child, _CONTAINER_TYPES))
+            memo[key] = min(weight, limit + 1)
+        yield memo[id(root)]
 
 
 def _size(value: Any) -> int:
@@ -199,10 +310,8 @@ _WATCHED_METHODS = _PADDING | {"expandtabs", "replace", "format", "format_map", 
                                "symmetric_difference_update", "fromkeys", "count", "index",
                                "split", "splitlines", "encode", "upper", "lower", "title",
                                "swapcase", "casefold", "capitalize", "translate"}
-# Builtins whose calls the transform routes through `Budget.call`: they consume a whole
-# iterable in C (copying, hashing or sorting it) or render a value as text.
-WATCHED_CALLS = frozenset({"list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "str",
-                           "repr", "divmod", "min", "max", "any", "all"})
+# Methods that hash their first argument (of a dict or set) or compare it (of a list).
+_KEYED_METHODS = frozenset({"get", "setdefault", "pop", "add", "remove", "discard"})
 _DIGITS = re.compile(r"\d+")
 # A run may build, in all, this many times SCRIPT_MAX_VALUE_BYTES.
 BUILT_FACTOR = 10
@@ -318,6 +427,42 @@ class Budget:
             if not count & (_CLOCK_EVERY - 1):
                 self._check()
             yield item
+
+    # deep hashing and comparing
+
+    def _affordable(self, per_item_ns: float) -> int:
+        return int(max(self.left, 0) * NS_PER_OPERATION // per_item_ns) + 1
+
+    def deep(self, value: Any, per_item_ns: float = 20.0) -> None:
+        """Charge C work that walks `value` to the bottom (hashing a tuple of tuples,
+        comparing two lists of lists), before it starts."""
+        limit = self._affordable(per_item_ns)
+        weight = nested_weight(value, limit)
+        if weight > limit:  # more than the operations left: the walk stopped early
+            self.charge(max(self.left, 0) + 1)
+        self.work(per_item_ns * weight)
+
+    def hashing(self, value: Any) -> Any:
+        """A value about to be hashed (a set item, a dict key): tuples and frozensets
+        hash every item below them."""
+        if isinstance(value, tuple | frozenset):
+            self.work(20.0 * len(value))
+            self.deep(value)
+        return value
+
+    def compared(self, value: Any) -> Any:
+        """An operand of `==`, `<`, `in`...: containers are compared item by item, and
+        their items below them."""
+        if isinstance(value, _CONTAINER_TYPES):
+            if not isinstance(value, dict | set | frozenset):  # `in` of those hashes the other side
+                self.work(10.0 * len(value))
+            self.deep(value)
+        return value
+
+    def getitem(self, obj: Any, key: Any) -> Any:
+        if isinstance(key, tuple):
+            self.hashing(key)
+        return obj[key]
 
     # value sizes
 
@@ -450,13 +595,14 @@ class Budget:
         """`*value` in a call or a display: expanded in C, so charged as consumed."""
         return self.consume(value, per_item_ns=5)
 
-    def apply(self, function: Any, *args: Any, **kwargs: Any) -> Any:
-        """RestrictedPython's hook for calls with `*args` or `**kwargs`."""
-        return function(*args, **kwargs)
-
-    def call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
-        """A call of a builtin in WATCHED_CALLS (or of whatever the script bound to its
-        name: then it is just called)."""
+    def call(self, function: Any, /, *args: Any, **kwargs: Any) -> Any:
+        """Every call a script makes, except method calls (`_getattr_` watches those) and
+        calls of the other builtins by a name the script never rebinds: a builtin in
+        `_HANDLED` is checked whatever name, alias, container or `*args` call reached it;
+        anything else is just called. Also RestrictedPython's `_apply_` (calls with
+        `*args` or `**kwargs`)."""
+        if type(function) not in _BUILTIN_KINDS or function not in _HANDLED:
+            return function(*args, **kwargs)
         if function is sum:
             return self._sum(*args, **kwargs)
         if function is divmod and len(args) == 2:
@@ -465,14 +611,36 @@ class Budget:
         if function in (str, repr) and len(args) == 1 and not kwargs:
             self._expect(text_estimate(args[0], self.max_bytes))
             return self.account(function(args[0]))
-        if function in (list, tuple, set, frozenset, dict, sorted, min, max, any, all) and args:
+        if function is hash and len(args) == 1:
+            self.hashing(args[0])
+            return hash(args[0])
+        if function in (set, frozenset) and args and not isinstance(args[0], (*_CONTAINER_TYPES, str, range)):
+            return self.account(function(map(self.hashing, self.consume(args[0], per_item_ns=30))))
+        if function in (map, filter) and args:
+            return function(self.guarded_callable(args[0]), *args[1:], **kwargs)
+        if "key" in kwargs:
+            kwargs["key"] = self.guarded_callable(kwargs["key"])
+        if function in (min, max) and len(args) > 1:
+            self.consume(args, per_item_ns=5)
+            self.deep(args)
+            return function(*args, **kwargs)
+        if args:
             hashing = function in (set, frozenset, dict)
             first = self.consume(args[0], per_item_ns=30 if hashing else 5)
+            if function not in (list, tuple, any, all):  # they hash or compare the items
+                self.deep(first)
             if function is sorted and isinstance(first, list | tuple | str | dict | set | frozenset | range):
                 self.work(30 * len(first) * max(1, len(first).bit_length()))
             result = function(first, *args[1:], **kwargs)
             return self.account(result) if function not in (min, max, any, all) else result
         return function(*args, **kwargs)
+
+    def guarded_callable(self, function: Any) -> Any:
+        """`function` as C code may call it back (`map(str, ...)`, `sorted(key=sum)`):
+        a handled builtin goes through `call` on every call."""
+        if type(function) in _BUILTIN_KINDS and function in _HANDLED:
+            return functools.partial(self.call, function)
+        return function
 
     def _sum(self, items: Any, start: Any = 0) -> Any:
         if isinstance(start, int | float):
@@ -558,20 +726,38 @@ class Budget:
 
     def guarded_getattr(self, obj: Any, name: str, *default: Any) -> Any:
         try:
-            value = safer_getattr(obj, name, *default)  # type: ignore[no-untyped-call]  # RestrictedPython is untyped
+            # A missing attribute is an AttributeError, as in Python: RestrictedPython's
+            # safer_getattr would answer None, so a misspelt name would pass silently.
+            value = (safer_getattr(obj, name, *default) if default  # type: ignore[no-untyped-call]  # untyped
+                     else safer_getattr_raise(obj, name))  # type: ignore[no-untyped-call]
         except NotImplementedError:
             # str.format / format_map / string.Formatter reach attributes through their
             # fields: the sandbox refuses them. Say so in the administrator's words.
             raise ScriptError(_("Script rechazado por el entorno seguro: no se permite «%(name)s» de textos; "
                                 "use un f-string, por ejemplo f\"{nombre}\".") % {"name": name}) from None
+        if name in _KEYED_METHODS and isinstance(obj, dict | set | list):
+            return self._keyed(obj, value)
         if name in _WATCHED_METHODS and (
                 isinstance(obj, str | bytes | bytearray | list | set | dict)
                 or (name == "fromkeys" and obj in (dict, set, frozenset, list, str))):
             return self._watched(obj, name, value)
         return value
 
+    def _keyed(self, obj: Any, method: Callable[..., Any]) -> Callable[..., Any]:
+        """A method that hashes its first argument (`d.get(k)`, `s.add(x)`) or, on a list,
+        compares it with the items (`remove`)."""
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if isinstance(obj, list):
+                self.deep(obj)
+            elif args:
+                self.hashing(args[0])
+            return method(*args, **kwargs)
+        return call
+
     def _watched(self, obj: Any, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
         def call(*args: Any, **kwargs: Any) -> Any:
+            if "key" in kwargs:  # list.sort(key=sum)
+                kwargs["key"] = self.guarded_callable(kwargs["key"])
             if isinstance(obj, str | bytes | bytearray | list | set | dict):
                 # Every method of these walks its object (or its key table) at least once.
                 self.work((1 if isinstance(obj, str | bytes | bytearray) else 5) * len(obj))
@@ -582,7 +768,12 @@ class Budget:
                 consumed = args[:1] if name == "fromkeys" else args  # fromkeys(keys, value)
                 args = (*(self.consume(a, per_item_ns=30 if hashing else 5) for a in consumed),
                         *args[len(consumed):])
+                if hashing:  # their items are hashed, to the bottom
+                    for consumed_arg in args[:len(consumed)]:
+                        self.deep(consumed_arg)
                 self._expect((0 if isinstance(obj, type) else _size(obj)) + sum(_size(a) for a in args))
+            elif name in ("count", "index") and isinstance(obj, list | tuple):
+                self.deep(obj)  # compares its argument with every item, to the bottom
             elif name == "sort" and isinstance(obj, list):
                 self.work(30 * len(obj) * max(1, len(obj).bit_length()))
             elif name == "join" and args:
@@ -622,13 +813,15 @@ class Budget:
         return {
             "__builtins__": builtins,
             "_getattr_": self.guarded_getattr,
-            "_getitem_": _getitem,
+            "_getitem_": self.getitem,
+            "_cmpv_": self.compared,
+            "_hashed_": self.hashing,
             "_getiter_": self.getiter,
             "_write_": full_write_guard,
             "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
             "_unpack_sequence_": guarded_unpack_sequence,
             "_inplacevar_": self.inplacevar,
-            "_apply_": self.apply,
+            "_apply_": self.call,
             "_call_": self.call,
             "_star_": self.starred,
             "_format_": self.format_value,
@@ -658,10 +851,45 @@ def _call(name: str, args: list[ast.expr], like: ast.AST) -> ast.Call:
     return _located(ast.Call(func=ast.Name(name, ast.Load()), args=args, keywords=[]), like)
 
 
+def _checked(guard: str, value: ast.expr) -> ast.expr:
+    """`guard(value)`, except for a literal number or string (nothing to walk)."""
+    if isinstance(value, ast.Constant):
+        return value
+    return _call(guard, [value], value)
+
+
+def bound_names(tree: ast.AST) -> frozenset[str]:
+    """Every name the code binds anywhere (assignment, `for`, `def`, argument, `as`...)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            names.add(node.rest)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            names.update(node.names)
+    return frozenset(names)
+
+
 class BudgetTransformer(RestrictingNodeTransformer):
     """RestrictedPython's checks plus the budget's counters. The nodes added here come
     after RestrictedPython visited the code, so its refusal of `_` names still applies
     to everything the diagram wrote."""
+
+    _bound: frozenset[str] | None = None
+
+    def visit(self, node: ast.AST) -> Any:
+        if self._bound is None:  # the whole script or expression, before any of it is visited
+            self._bound = bound_names(node)
+        return super().visit(node)
 
     def _tick(self, like: ast.AST) -> ast.Expr:
         return _located(ast.Expr(_call("_tick_", [], like)), like)
@@ -697,13 +925,65 @@ class BudgetTransformer(RestrictingNodeTransformer):
         return _call("_binop_", [_located(ast.Constant(op), node), node.left, node.right], node)
 
     def visit_Call(self, node: ast.Call) -> Any:
+        method = isinstance(node.func, ast.Attribute)  # `_getattr_` watches what it returns
+        direct = isinstance(node.func, ast.Name) and node.func.id in DIRECT_CALLS - (self._bound or frozenset())
         visited = super().visit_Call(node)
         assert isinstance(visited, ast.Call)
         node = visited
-        if isinstance(node.func, ast.Name) and node.func.id in WATCHED_CALLS:
+        applied = isinstance(node.func, ast.Name) and node.func.id == "_apply_"  # f(*args): `_apply_` is `call`
+        if not (method or direct or applied):
             node.args = [node.func, *node.args]
             node.func = _located(ast.Name("_call_", ast.Load()), node)
         return node
+
+    def visit_Compare(self, node: ast.Compare) -> Any:
+        visited = super().visit_Compare(node)
+        assert isinstance(visited, ast.Compare)
+        node = visited
+        # Comparing two containers walks them in step, so it costs at most what one side
+        # holds: one side of each pair is enough (the other where one is a literal).
+        # `in` walks the container, or hashes its left side for a dict or set: both.
+        values = [node.left, *node.comparators]
+        guarded: set[int] = set()
+        for i, op in enumerate(node.ops):
+            if isinstance(op, ast.In | ast.NotIn):
+                guarded.update((i, i + 1))
+            elif not isinstance(op, ast.Is | ast.IsNot):
+                guarded.add(i + 1 if isinstance(values[i], ast.Constant) else i)
+        values = [_checked("_cmpv_", value) if i in guarded else value for i, value in enumerate(values)]
+        node.left, node.comparators = values[0], values[1:]
+        return node
+
+    def visit_Set(self, node: ast.Set) -> Any:
+        visited = super().visit_Set(node)
+        assert isinstance(visited, ast.Set)
+        visited.elts = [_checked("_hashed_", value) for value in visited.elts]
+        return visited
+
+    def visit_Dict(self, node: ast.Dict) -> Any:
+        visited = super().visit_Dict(node)
+        assert isinstance(visited, ast.Dict)
+        visited.keys = [None if key is None else _checked("_hashed_", key) for key in visited.keys]
+        return visited
+
+    def visit_SetComp(self, node: ast.SetComp) -> Any:
+        visited = super().visit_SetComp(node)
+        assert isinstance(visited, ast.SetComp)
+        visited.elt = _checked("_hashed_", visited.elt)
+        return visited
+
+    def visit_DictComp(self, node: ast.DictComp) -> Any:
+        visited = super().visit_DictComp(node)
+        assert isinstance(visited, ast.DictComp)
+        visited.key = _checked("_hashed_", visited.key)
+        return visited
+
+    def visit_Subscript(self, node: ast.Subscript) -> Any:
+        visited = super().visit_Subscript(node)
+        if (isinstance(visited, ast.Subscript) and not isinstance(visited.ctx, ast.Load)
+                and not isinstance(visited.slice, ast.Slice)):
+            visited.slice = _checked("_hashed_", visited.slice)  # `d[key] = ...` hashes the key
+        return visited
 
     def visit_Starred(self, node: ast.Starred) -> Any:
         visited = super().visit_Starred(node)

@@ -40,29 +40,46 @@ def _script(task_spec: Any) -> ast.Module | None:
 
 def _exits(loop: ast.While) -> bool:
     """Whether anything in the loop's body leaves it: a `break` of this loop (not of a
-    loop nested in it), a `return` or a `raise`."""
-    stack: list[ast.AST] = list(loop.body)
+    loop nested in it, wherever it sits inside that loop; the `else:` of a nested loop is
+    this loop's flow again), a `return` or a `raise` (from any depth, not from a function
+    defined inside)."""
+    stack: list[tuple[ast.AST, bool]] = [(node, False) for node in loop.body]
     while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Break | ast.Return | ast.Raise):
+        node, nested = stack.pop()
+        if isinstance(node, ast.Return | ast.Raise) or (isinstance(node, ast.Break) and not nested):
             return True
-        for child in ast.iter_child_nodes(node):
-            if isinstance(node, ast.For | ast.While | ast.AsyncFor) and isinstance(child, ast.Break):
-                continue
-            if isinstance(child, ast.FunctionDef | ast.Lambda):
-                continue
-            if isinstance(child, ast.For | ast.While | ast.AsyncFor):
-                # A break inside a nested loop ends that loop only; a return still exits.
-                stack.extend(n for n in ast.walk(child) if isinstance(n, ast.Return | ast.Raise))
-                continue
-            stack.append(child)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            continue
+        if isinstance(node, ast.For | ast.While | ast.AsyncFor):
+            stack.extend((child, True) for child in node.body)
+            stack.extend((child, nested) for child in node.orelse)
+            continue
+        stack.extend((child, nested) for child in ast.iter_child_nodes(node))
     return False
 
 
+_CONSTANT_TEST = (ast.Constant, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Not, ast.And, ast.Or, ast.Eq,
+                  ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Is, ast.IsNot, ast.In, ast.NotIn,
+                  ast.USub, ast.UAdd)
+
+
+def _always_true(test: ast.expr) -> bool:
+    """A loop condition made of literals, comparisons and `not`/`and`/`or` only
+    (`True`, `1`, `1 == 1`, `not False`) that is true. No arithmetic: evaluating it
+    could itself take long (`10**10**10`)."""
+    if not all(isinstance(node, _CONSTANT_TEST) for node in ast.walk(test)):
+        return False
+    try:
+        return bool(eval(compile(ast.Expression(test), "<test>", "eval"), {"__builtins__": {}}))  # noqa: S307 - literals and comparisons only
+    except Exception:
+        return False
+
+
 def _endless(tree: ast.Module) -> bool:
-    """A `while True:` (or `while 1:`) with nothing that leaves it."""
-    return any(isinstance(node, ast.While) and isinstance(node.test, ast.Constant)
-               and bool(node.test.value) and not _exits(node) for node in ast.walk(tree))
+    """A `while` whose condition is always true (`while True:`, `while 1 == 1:`) with
+    nothing that leaves it."""
+    return any(isinstance(node, ast.While) and _always_true(node.test) and not _exits(node)
+               for node in ast.walk(tree))
 
 
 def _has_loop(tree: ast.Module) -> bool:

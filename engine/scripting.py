@@ -43,19 +43,51 @@ def _compile(source: str, mode: str) -> Any:
 
 
 def _json_length(value: Any, cap: int | None) -> int:
-    """The length of `value`'s JSON, or any number over `cap` once it is known to be
-    over. Usual data is measured by the C encoder; data whose estimate is over the cap
-    (possibly a few small containers shared many times over, which print as billions of
-    items) is encoded chunk by chunk and dropped as soon as it passes the cap, so it is
-    never built whole."""
+    """The length of `value`'s JSON (as `json.dumps` writes it). Usual data is measured
+    by the C encoder; data whose estimate is over the cap (possibly a few small
+    containers shared many times over, which print as billions of items) is measured
+    without being written: each distinct container once, its length remembered."""
     if cap is None or text_estimate(value, cap) <= cap:
         return len(json.dumps(value, allow_nan=False))
-    length = 0
-    for chunk in json.JSONEncoder(allow_nan=False).iterencode(value):
-        length += len(chunk)
-        if length > cap:
-            break
-    return length
+    try:
+        return _json_size(value, {})
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+def _json_size(value: Any, memo: dict[int, int]) -> int:
+    if isinstance(value, str):
+        if len(value) < 64:
+            return len(json.dumps(value))
+        if id(value) not in memo:
+            memo[id(value)] = len(json.dumps(value))
+        return memo[id(value)]
+    if value is None or value is True:
+        return 4
+    if value is False:
+        return 5
+    if isinstance(value, int | float):
+        return len(json.dumps(value, allow_nan=False))
+    if not isinstance(value, list | tuple | dict):
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+    key = id(value)
+    if key in memo:
+        if memo[key] < 0:
+            raise ValueError("Circular reference detected")
+        return memo[key]
+    memo[key] = -1
+    size = 2 + 2 * max(len(value) - 1, 0)  # brackets and ", " separators
+    if isinstance(value, dict):
+        for name, item in value.items():
+            if not isinstance(name, str):
+                if name is not None and not isinstance(name, int | float):  # bool is an int
+                    raise TypeError(f"keys must be str, int, float, bool or None, not {type(name).__name__}")
+                name = json.dumps(name, allow_nan=False).strip('"')
+            size += _json_size(name, memo) + 2 + _json_size(item, memo)  # ": "
+    else:
+        size += sum(_json_size(item, memo) for item in value)
+    memo[key] = size
+    return size
 
 
 def check_json_data(data: dict[str, Any], where: str, max_bytes: int | None = None) -> None:

@@ -285,6 +285,97 @@ def test_containers_are_charged_by_what_they_process(budgets, script):
     assert_refused_quickly(script, "20.000 operaciones")
 
 
+@pytest.mark.parametrize("script", [
+    "s = sum\nx = s([1 << 600_000] * 10_000)",
+    "x = sum(*[[1 << 600_000] * 10_000])",
+    "f = [sorted][0]\nx = f(range(10**9))",
+    "def g(h):\n    return h(range(10**9))\nx = g(tuple)",
+    "x = list(map(sum, [[1 << 600_000] * 10_000]))",
+    "big = [[1 << 600_000] * 10_000]\nx = max(big, key=sum)",
+    "big = [[1 << 600_000] * 10_000]\nx = sorted(big, key=sum)",
+    "big = [[1 << 600_000] * 10_000]\nbig.sort(key=sum)",
+    "x = list(filter(sum, [[1 << 600_000] * 10_000]))",
+])
+def test_guarded_builtins_are_guarded_under_any_name(budgets, script):
+    """A guarded builtin stays guarded when the script reaches it by an alias, a container,
+    a parameter, a `*args` call or by handing it to C code that calls it back (`map`, a sort
+    key): review finding M1."""
+    assert_refused_quickly(script, "20.000 operaciones")
+
+
+def test_a_builtin_name_the_script_rebinds_is_still_guarded(budgets):
+    """`len = sum` makes `len(...)` a call of `sum`: a rebound builtin name is not trusted."""
+    assert_refused_quickly("len = sum\nx = len([1 << 600_000] * 10_000)", "20.000 operaciones")
+
+
+DOUBLED = "def doubled(n):\n    t = ()\n    for i in range(n):\n        t = (t, t)\n    return t\n"
+DOUBLED_LISTS = "def doubled(n):\n    t = []\n    for i in range(n):\n        t = [t, t]\n    return t\n"
+
+
+@pytest.mark.parametrize("script", [
+    DOUBLED + "x = hash(doubled(60))",
+    DOUBLED + "x = doubled(60) == doubled(60)",
+    DOUBLED + "x = doubled(60) < doubled(60)",
+    DOUBLED + "x = doubled(60) in [doubled(60)]",
+    DOUBLED + "x = len({doubled(60)})",
+    DOUBLED + "x = len({doubled(60): 1})",
+    DOUBLED + "d = {}\nd[doubled(60)] = 1",
+    DOUBLED + "d = {}\nx = d.get(doubled(60))",
+    DOUBLED + "s = set()\ns.add(doubled(60))",
+    DOUBLED + "s = set()\ns.update([doubled(60)])",
+    DOUBLED + "x = 0 == doubled(60)",
+    DOUBLED + "x = 1 < 2 < doubled(60)",
+    DOUBLED + "x = len(set([doubled(60)]))",
+    DOUBLED + "x = len(set(t for t in [doubled(60)]))",
+    DOUBLED + "x = len({t for t in [doubled(60)]})",
+    DOUBLED + "x = len({t: 0 for t in [doubled(60)]})",
+    DOUBLED + "x = max(doubled(60), doubled(60))",
+    DOUBLED + "x = sorted([doubled(60), doubled(60)])",
+    DOUBLED_LISTS + "x = [doubled(60)].count(doubled(60))",
+    DOUBLED_LISTS + "x = [doubled(60)].index(doubled(60))",
+    DOUBLED_LISTS + "x = [doubled(60)]\nx.remove(doubled(60))",
+    "a = (0,) * 10_000\nb = (a,) * 10_000\nx = hash(b)",
+])
+def test_hashing_or_comparing_shared_containers_is_charged_before_it_starts(budgets, script):
+    """A tuple of two copies of itself, sixty times over, is sixty small tuples in memory,
+    but hashing or comparing it visits 2**60 items in one C call that nothing could stop.
+    Every hash and comparison of a container is charged by what it will visit, measured
+    without visiting it twice over, and refused within a second (review finding M2)."""
+    assert_refused_quickly(script, "20.000 operaciones")
+
+
+def test_shared_containers_print_and_store_within_a_second(budgets):
+    """str() of, and the task data left by, a deeply shared value are measured in what the
+    value holds, not in what it prints: both are refused at the cap at once."""
+    started = time.monotonic()
+    assert_refused_quickly(DOUBLED_LISTS + "x = str(doubled(60))", "bytes por valor")
+    with pytest.raises(BudgetExceeded) as raised:
+        run_script(DOUBLED_LISTS + "x = doubled(60)")
+    assert "bytes de datos de la tarea" in raised.value.limit
+    assert time.monotonic() - started < 1
+
+
+def test_comparisons_and_hashes_of_plain_values_keep_their_results(budgets):
+    """The guards on comparisons, hashes, keys and calls change no result."""
+    context: dict = {}
+    SCRIPT_ENGINE.environment.execute(
+        "rows = [[i, str(i)] for i in range(50)]\n"
+        "a = [[3, 'x'] in rows, [3, '3'] in rows, rows[3] == [3, '3'], (1, 2) < (1, 3), 1 < 2 < 3 > 2]\n"
+        "d = {(1, 2): 'p'}\nd[(3, 4)] = 'q'\nb = [d[(1, 2)], d.get((3, 4)), d.pop((1, 2)), len(d)]\nd = None\n"
+        "s = {(1, 2), (1, 2)}\ns.add((5,))\ns.discard((5,))\nc = len(s) + len({k: 0 for k in [(1,), (1,)]})\n"
+        "e = [min(3, 5), max(2, 9, 4), max(['a', 'bbb'], key=len), sorted(['b', 'A'], key=str.lower)]\n"
+        "s = sum\nf = [s([1, 2]), list(map(str, [1, 2])), list(filter(None, [0, 1])), hash((1, 2)) == hash((1, 2))]\n"
+        "s = None\n"
+        "g = [rows.count([1, '1']), rows.index([2, '2'])]\nrows.remove([0, '0'])\nh = len(rows)\nrows = None\n",
+        context)
+    assert context["a"] == [False, True, True, True, True]
+    assert context["b"] == ["p", "q", "p", 1]
+    assert context["c"] == 2
+    assert context["e"] == [3, 9, "bbb", ["A", "b"]]
+    assert context["f"] == [3, ["1", "2"], [1], True]
+    assert context["g"] == [1, 2] and context["h"] == 49
+
+
 def test_str_format_stays_refused(budgets):
     """str.format and format_map stay refused by the sandbox (they can reach attributes), so
     their widths (`"{:>{w}}".format(x, w=10**9)`) cannot build anything."""
@@ -366,3 +457,15 @@ def test_the_clock_is_read_within_32_operations(budgets):
         run_script("x = [0] * 1_000_000\nz = [0] * 1_000_000\nwhile True:\n    y = x == z")
     assert "0,2 segundos" in raised.value.limit
     assert time.monotonic() - started < 1
+
+
+def test_a_misspelt_attribute_is_an_error_not_none(budgets):
+    """`"abc".uper()` fails as in Python instead of calling None (RestrictedPython's getattr
+    answers None for a missing attribute), and `math` offers only the listed functions."""
+    context: dict = {}
+    SCRIPT_ENGINE.environment.execute(
+        "try:\n    x = 'abc'.uper()\nexcept AttributeError:\n    x = 'error'\n"
+        "try:\n    y = math.sumprod\nexcept AttributeError:\n    y = 'error'\n"
+        "z = [math.floor(2.5), math.sqrt(16.0), round(math.pi, 2)]\n",
+        context)
+    assert context == {"x": "error", "y": "error", "z": [2, 4.0, 3.14]}

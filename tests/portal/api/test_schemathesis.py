@@ -84,8 +84,10 @@ def test_chained_requests_get_documented_answers_and_no_server_error(token, db):
     Workflow.run(settings=hypothesis_settings(
         max_examples=200, stateful_step_count=8, deadline=None, derandomize=True, database=None,
         phases=[Phase.generate], suppress_health_check=list(HealthCheck)))
-    # Some chain reached a real record through a link: an operation on one record (a path
-    # parameter) answered 2xx, which random ids never get. Which one depends on the
-    # scenarios Hypothesis draws, which the ids left by earlier tests in the run can shift.
-    reached = {(label, status) for label, status in answered if "{" in label and 200 <= status < 300}
-    assert reached, sorted(answered)
+    # Chains reached real records through links: operations on one record (a path
+    # parameter) answered 2xx, which random ids never get. Which ones depends on the
+    # scenarios Hypothesis draws, which the ids left by earlier tests in the run can shift
+    # (four or five of instances/{id}, tasks/{id}, units/{code}, claim, unclaim were seen):
+    # at least two different ones, so one lucky id does not pass for a working chain.
+    reached = {label for label, status in answered if "{" in label and 200 <= status < 300}
+    assert len(reached) >= 2, sorted(answered)

@@ -739,6 +739,7 @@ class Budget:
             return self._keyed(obj, value)
         if name in _WATCHED_METHODS and (
                 isinstance(obj, str | bytes | bytearray | list | set | dict)
+                or (name in ("count", "index") and isinstance(obj, tuple))
                 or (name == "fromkeys" and obj in (dict, set, frozenset, list, str))):
             return self._watched(obj, name, value)
         return value
@@ -758,7 +759,7 @@ class Budget:
         def call(*args: Any, **kwargs: Any) -> Any:
             if "key" in kwargs:  # list.sort(key=sum)
                 kwargs["key"] = self.guarded_callable(kwargs["key"])
-            if isinstance(obj, str | bytes | bytearray | list | set | dict):
+            if isinstance(obj, str | bytes | bytearray | list | tuple | set | dict):
                 # Every method of these walks its object (or its key table) at least once.
                 self.work((1 if isinstance(obj, str | bytes | bytearray) else 5) * len(obj))
             if name in ("extend", "update", "union", "intersection", "difference", "fromkeys",
@@ -776,6 +777,7 @@ class Budget:
                 self.deep(obj)  # compares its argument with every item, to the bottom
             elif name == "sort" and isinstance(obj, list):
                 self.work(30 * len(obj) * max(1, len(obj).bit_length()))
+                self.deep(obj)  # comparing two items walks them to the bottom
             elif name == "join" and args:
                 items = args[0] if isinstance(args[0], list | tuple) else list(self.consume(args[0]))
                 self.work(5 * len(items))

@@ -628,6 +628,8 @@ class Budget:
             hashing = function in (set, frozenset, dict)
             first = self.consume(args[0], per_item_ns=30 if hashing else 5)
             if function not in (list, tuple, any, all):  # they hash or compare the items
+                if not isinstance(first, (*_CONTAINER_TYPES, str, range)):
+                    first = list(first)  # a generator: its items, counted, then measured
                 self.deep(first)
             if function is sorted and isinstance(first, list | tuple | str | dict | set | frozenset | range):
                 self.work(30 * len(first) * max(1, len(first).bit_length()))

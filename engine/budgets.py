@@ -171,6 +171,16 @@ def _holds_containers(part: Any) -> bool:
     return any(issubclass(kind, _CONTAINER_TYPES) for kind in set(map(type, part)))
 
 
+def _expand(item: Any, stack: list[tuple[Any, bool]], memo: dict[int, int]) -> None:
+    """One step of the post-order walks below: `item` comes back once its children not
+    yet measured have been."""
+    stack.append((item, True))
+    for part in _parts(item):
+        if _holds_containers(part):
+            stack.extend((child, False) for child in part
+                         if isinstance(child, _CONTAINER_TYPES) and id(child) not in memo)
+
+
 def _leaf_text(item: Any) -> int:
     if isinstance(item, str):
         return len(item) + 2
@@ -199,11 +209,7 @@ def text_estimate(value: Any, limit: int) -> int:
             if key in memo:
                 continue
             memo[key] = 5  # in progress: repr prints a container inside itself as "[...]"
-            stack.append((item, True))
-            for part in _parts(item):
-                if _holds_containers(part):
-                    stack.extend((child, False) for child in part
-                                 if isinstance(child, _CONTAINER_TYPES) and id(child) not in memo)
+            _expand(item, stack, memo)
             continue
         total = 2 + (4 if isinstance(item, dict) else 2) * len(item)
         for part in _parts(item):
@@ -257,11 +263,7 @@ def _weights(roots: list[Any], limit: int) -> Iterator[int]:
                 continue
             if not expanded:
                 memo[key] = 0  # in progress: a cycle back to it adds nothing
-                stack.append((item, True))
-                for part in _parts(item):
-                    if _holds_containers(part):
-                        stack.extend((child, False) for child in part
-                                     if isinstance(child, _CONTAINER_TYPES) and id(child) not in memo)
+                _expand(item, stack, memo)
                 continue
             weight = 0
             for part in _parts(item):

@@ -71,7 +71,7 @@ def test_chained_requests_get_documented_answers_and_no_server_error(token, db):
     # generated phase above still calls that operation).
     machine = schema.exclude(operation_id="v1_tokens_destroy").as_state_machine()
 
-    class Workflow(machine):  # type: ignore[misc,valid-type]
+    class Workflow(machine):
         def get_call_kwargs(self, case):
             return {"headers": headers}
 
